@@ -113,6 +113,20 @@ impl OrganisationKind {
     pub const fn is_caisse(self) -> bool {
         matches!(self, OrganisationKind::Cpam | OrganisationKind::Cgss)
     }
+
+    /// Whether the organisation may be shown a stored NIR: only bodies the
+    /// décret n° 2019-341 entitles to process it. Associations, CCAS and
+    /// mairies may send one, never read one back; `other` is treated likewise.
+    pub const fn may_process_nir(self) -> bool {
+        matches!(
+            self,
+            OrganisationKind::Cpam
+                | OrganisationKind::Cgss
+                | OrganisationKind::Prefecture
+                | OrganisationKind::FranceServices
+                | OrganisationKind::Caf
+        )
+    }
 }
 
 named_enum!(

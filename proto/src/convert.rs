@@ -95,7 +95,11 @@ impl From<&pb::SubmitCaseRequest> for CaseDraft {
             urgent: request.urgency == i32::from(pb::Urgency::Urgent),
             urgency_reason: request.urgency_reason.clone(),
             beneficiary: request.beneficiary.as_ref().map(BeneficiaryDraft::from),
-            dependants: request.dependants.iter().map(DependantDraft::from).collect(),
+            dependants: request
+                .dependants
+                .iter()
+                .map(DependantDraft::from)
+                .collect(),
             consent: request.consent.as_ref().map(|consent| ConsentDraft {
                 kind: ConsentType::from_wire(consent.r#type),
                 date: consent.date.clone(),
@@ -118,7 +122,9 @@ impl From<&pb::Beneficiary> for BeneficiaryDraft {
             nationality: b.nationality.clone(),
             situation: Situation::from_wire(b.situation),
             residence: b.residence.as_ref().map(|residence| match residence {
-                pb::beneficiary::Residence::PostalAddress(a) => ResidenceDraft::PostalAddress(a.into()),
+                pb::beneficiary::Residence::PostalAddress(a) => {
+                    ResidenceDraft::PostalAddress(a.into())
+                }
                 pb::beneficiary::Residence::Domiciliation(d) => {
                     ResidenceDraft::Domiciliation(DomiciliationDraft {
                         organisation_name: d.organisation_name.clone(),
@@ -193,7 +199,10 @@ impl From<&Organisation> for pb::Organisation {
             id: o.id.to_string(),
             name: o.name.clone(),
             kind: wire::<_, pb::OrganisationKind>(o.kind),
-            departement: o.departement.map(|d| d.code().to_owned()).unwrap_or_default(),
+            departement: o
+                .departement
+                .map(|d| d.code().to_owned())
+                .unwrap_or_default(),
             create_time: Some(timestamp(o.created_at)),
         }
     }
@@ -259,14 +268,20 @@ pub fn case(c: &Case, view: CaseView) -> pb::Case {
         submitted_by: Some((&c.submitted_by).into()),
         handler_organisation: Some((&c.handler).into()),
         assignee: c.assignee.as_ref().map(Into::into),
-        departement: c.departement.map(|d| d.code().to_owned()).unwrap_or_default(),
+        departement: c
+            .departement
+            .map(|d| d.code().to_owned())
+            .unwrap_or_default(),
         create_time: Some(timestamp(c.created_at)),
         update_time: Some(timestamp(c.updated_at)),
         resolution: c.resolution.map(|r| pb::Resolution {
             outcome: wire::<_, pb::ResolutionOutcome>(r.outcome),
             resolve_time: Some(timestamp(r.at)),
         }),
-        usefulness: c.usefulness.map(wire::<_, pb::Usefulness>).unwrap_or_default(),
+        usefulness: c
+            .usefulness
+            .map(wire::<_, pb::Usefulness>)
+            .unwrap_or_default(),
         redacted: !view.beneficiary_data,
     };
     if view.beneficiary_data {
@@ -306,22 +321,31 @@ fn beneficiary(b: &relais_core::case::Beneficiary, view: CaseView) -> pb::Benefi
         birth_date: b.birth_date.to_string(),
         sex: b.sex.map(wire::<_, pb::Sex>).unwrap_or_default(),
         nir: nir_for(b.nir.as_ref(), view),
-        agdref_number: b.agdref.as_ref().map(ToString::to_string).unwrap_or_default(),
+        agdref_number: b
+            .agdref
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         nationality: b.nationality.clone().unwrap_or_default(),
         situation: wire::<_, pb::Situation>(b.situation),
         residence: b.residence.as_ref().map(|residence| match residence {
             Residence::PostalAddress(a) => pb::beneficiary::Residence::PostalAddress(address(a)),
-            Residence::Domiciliation(d) => pb::beneficiary::Residence::Domiciliation(pb::Domiciliation {
-                organisation_name: d.organisation_name.clone(),
-                address: Some(address(&d.address)),
-                start_date: d.start_date.to_string(),
-                end_date: d.end_date.to_string(),
-            }),
+            Residence::Domiciliation(d) => {
+                pb::beneficiary::Residence::Domiciliation(pb::Domiciliation {
+                    organisation_name: d.organisation_name.clone(),
+                    address: Some(address(&d.address)),
+                    start_date: d.start_date.to_string(),
+                    end_date: d.end_date.to_string(),
+                })
+            }
         }),
         phone: b.phone.clone().unwrap_or_default(),
         email: b.email.clone().unwrap_or_default(),
         preferred_language: b.preferred_language.clone().unwrap_or_default(),
-        departement: b.departement.map(|d| d.code().to_owned()).unwrap_or_default(),
+        departement: b
+            .departement
+            .map(|d| d.code().to_owned())
+            .unwrap_or_default(),
     }
 }
 
@@ -360,7 +384,10 @@ pub fn event(e: &CaseEvent, view: CaseView) -> pb::CaseEvent {
         time: Some(timestamp(e.at)),
         actor: Some((&e.actor).into()),
         actor_organisation: Some((&e.actor_organisation).into()),
-        from_status: e.from_status.map(wire::<_, pb::CaseStatus>).unwrap_or_default(),
+        from_status: e
+            .from_status
+            .map(wire::<_, pb::CaseStatus>)
+            .unwrap_or_default(),
         to_status: wire::<_, pb::CaseStatus>(e.to_status),
         reason: match (&e.reason, view.beneficiary_data) {
             (Some(reason), true) => reason.clone(),
@@ -389,7 +416,10 @@ mod tests {
         }
         assert_eq!(Status::from_wire(0), None);
         assert_eq!(Status::from_wire(99), None);
-        assert_eq!(Category::from_wire(pb::Category::Ame.into()), Some(Category::Ame));
+        assert_eq!(
+            Category::from_wire(pb::Category::Ame.into()),
+            Some(Category::Ame)
+        );
     }
 
     #[test]

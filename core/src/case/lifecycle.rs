@@ -114,9 +114,24 @@ impl Command {
         Ok(Command::Withdraw { reason })
     }
 
-    pub fn transfer(to: OrgRef, reason: &str) -> Result<Command, Error> {
-        let reason = required_text("reason", reason, limits::REASON, Lines::Multi)?;
-        Ok(Command::Transfer { to, reason })
+    /// `to` is the new fund as the caller resolved it, or why it could not be.
+    pub fn transfer(to: Result<OrgRef, Error>, reason: &str) -> Result<Command, Error> {
+        let (to, mut violations) = match to {
+            Ok(to) => (Some(to), Violations::default()),
+            Err(Error::Invalid(violations)) => (None, violations),
+            Err(other) => return Err(other),
+        };
+        let reason = text::required(
+            &mut violations,
+            "reason",
+            reason,
+            limits::REASON,
+            Lines::Multi,
+        );
+        match (to, reason) {
+            (Some(to), Some(reason)) => Ok(Command::Transfer { to, reason }),
+            _ => Err(Error::Invalid(violations)),
+        }
     }
 
     /// What users call this command, for error messages.

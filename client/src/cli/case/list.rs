@@ -1,0 +1,128 @@
+//! `relais case list`.
+
+use clap::Args;
+use relais_client::pb;
+use relais_core::case::{Category, Status};
+
+use crate::cli::{
+    context::Context,
+    error::Failure,
+    format::{NONE, account_name, local_time, org_name, person, truncate},
+    named::{name_of, named, status_label},
+    output::{Listing, table},
+    resolve,
+};
+
+/// The largest page the server serves.
+const MAX_PAGE: u32 = 500;
+const SUBJECT_WIDTH: usize = 40;
+
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// Only cases in these statuses (repeat the flag or separate with commas).
+    #[arg(long = "status", value_name = "STATUS", value_parser = named::<Status>(), value_delimiter = ',')]
+    statuses: Vec<Status>,
+    /// Only cases in these categories.
+    #[arg(long = "category", value_name = "CATEGORY", value_parser = named::<Category>(), value_delimiter = ',')]
+    categories: Vec<Category>,
+    /// Only cases assigned to you.
+    #[arg(long)]
+    mine: bool,
+    /// Only cases submitted by your organisation.
+    #[arg(long)]
+    ours: bool,
+    /// Only cases handled by this fund (id or name).
+    #[arg(long, value_name = "ORG")]
+    handler: Option<String>,
+    /// At most this many cases.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    limit: u32,
+}
+
+pub(crate) async fn run(ctx: &Context, args: ListArgs) -> Result<(), Failure> {
+    let client = ctx.client().await?;
+    let mut request = pb::ListCasesRequest {
+        statuses: args
+            .statuses
+            .iter()
+            .map(|s| pb::CaseStatus::from(*s).into())
+            .collect(),
+        categories: args
+            .categories
+            .iter()
+            .map(|c| pb::Category::from(*c).into())
+            .collect(),
+        assigned_to_me: args.mine,
+        submitted_by_my_organisation: args.ours,
+        ..Default::default()
+    };
+    if let Some(handler) = &args.handler {
+        request.handler_organisation_id = resolve::organisation_id(&client, handler).await?;
+    }
+    let limit = usize::try_from(args.limit).unwrap_or(usize::MAX);
+    let mut cases = Vec::new();
+    while cases.len() < limit {
+        let remaining = u32::try_from(limit - cases.len()).unwrap_or(MAX_PAGE);
+        request.page_size = i32::try_from(remaining.min(MAX_PAGE)).unwrap_or(0);
+        let page = client.list_cases(request.clone()).await?;
+        cases.extend(page.cases);
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        request.page_token = page.next_page_token;
+    }
+    cases.truncate(limit);
+    ctx.out.response(
+        &Listing {
+            key: "cases",
+            items: &cases,
+        },
+        || human(&cases),
+        || cases.iter().map(|c| format!("{}\n", c.reference)).collect(),
+    )
+}
+
+fn human(cases: &[pb::Case]) -> String {
+    if cases.is_empty() {
+        return "No cases.".to_owned();
+    }
+    let rows = cases
+        .iter()
+        .map(|c| {
+            [
+                c.reference.clone(),
+                status_label(c.status),
+                name_of::<Category>(c.category).to_owned(),
+                if c.redacted {
+                    NONE.to_owned()
+                } else {
+                    truncate(&c.subject, SUBJECT_WIDTH)
+                },
+                beneficiary(c),
+                org_name(c.handler_organisation.as_ref()).to_owned(),
+                account_name(c.assignee.as_ref()).to_owned(),
+                local_time(c.create_time.as_ref()),
+            ]
+        })
+        .collect();
+    table(
+        [
+            "reference",
+            "status",
+            "category",
+            "subject",
+            "beneficiary",
+            "handler",
+            "assignee",
+            "created",
+        ],
+        rows,
+    )
+}
+
+fn beneficiary(case: &pb::Case) -> String {
+    match &case.beneficiary {
+        Some(b) if !case.redacted => person(&b.last_name, &b.first_names),
+        _ => NONE.to_owned(),
+    }
+}

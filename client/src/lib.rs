@@ -1,0 +1,490 @@
+//! A typed client for the Relais API.
+//!
+//! It fills in request ids, so every create and every change can be retried
+//! safely, and retries calls that failed with UNAVAILABLE (the server
+//! restarting, a connection dropped) a few times with backoff: thanks to the
+//! request ids, a retried call never does its work twice.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! use relais_client::{RelaisClient, pb};
+//! let client = RelaisClient::connect("http://127.0.0.1:50051", Some("rls_…")).await?;
+//! let cases = client.list_cases(pb::ListCasesRequest::default()).await?;
+//! # Ok(()) }
+//! ```
+
+use std::{fmt, future::Future, time::Duration};
+
+pub use relais_proto::v1 as pb;
+use tonic::{
+    Code, Request, Status, Streaming,
+    metadata::{Ascii, MetadataValue},
+    service::{Interceptor, interceptor::InterceptedService},
+    transport::{Channel, Endpoint},
+};
+
+use pb::{admin_service_client::AdminServiceClient, case_service_client::CaseServiceClient};
+
+/// How long a unary call may take before the client gives up.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("invalid server URL {url:?}: {reason}")]
+    InvalidUrl { url: String, reason: String },
+    #[error("cannot connect to {url}: {source}")]
+    Unreachable {
+        url: String,
+        #[source]
+        source: tonic::transport::Error,
+    },
+    #[error("the token contains characters that cannot be sent in a header")]
+    InvalidToken,
+}
+
+/// When and how often to retry a call that failed with UNAVAILABLE.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub attempts: u32,
+    pub first_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 5,
+            first_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(2),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The delay before attempt `attempt` (1-based, after the first), with jitter
+    /// so that many clients do not come back at the same instant.
+    fn delay(&self, attempt: u32) -> Duration {
+        let exponential = self
+            .first_delay
+            .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
+            .min(self.max_delay);
+        let mut byte = [0u8; 1];
+        let jitter = match getrandom::fill(&mut byte) {
+            Ok(()) => f64::from(byte[0]) / 255.0,
+            Err(_) => 0.5,
+        };
+        exponential.mul_f64(0.5 + jitter / 2.0)
+    }
+}
+
+/// Adds `authorization: Bearer …` to every call.
+#[derive(Clone)]
+pub struct BearerToken(Option<MetadataValue<Ascii>>);
+
+impl fmt::Debug for BearerToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "BearerToken(…)"
+        } else {
+            "BearerToken(none)"
+        })
+    }
+}
+
+impl Interceptor for BearerToken {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        if let Some(value) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
+}
+
+type Authed = InterceptedService<Channel, BearerToken>;
+
+/// A connection to a Relais server, cheap to clone.
+#[derive(Debug, Clone)]
+pub struct RelaisClient {
+    cases: CaseServiceClient<Authed>,
+    admin: AdminServiceClient<Authed>,
+    retry: RetryPolicy,
+}
+
+/// A new client-chosen request id (a UUIDv7).
+pub fn new_request_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+fn fill_request_id(request_id: &mut String) {
+    if request_id.is_empty() {
+        *request_id = new_request_id();
+    }
+}
+
+impl RelaisClient {
+    /// Connects to `url` (`http://host:port`) and authenticates every call with `token`.
+    pub async fn connect(url: &str, token: Option<&str>) -> Result<Self, ConnectError> {
+        let invalid = |reason: &str| ConnectError::InvalidUrl {
+            url: url.to_owned(),
+            reason: reason.to_owned(),
+        };
+        if url.starts_with("https://") {
+            return Err(invalid(
+                "TLS is not supported by this version; use http:// on a loopback address",
+            ));
+        }
+        if !url.starts_with("http://") {
+            return Err(invalid("expected http://HOST:PORT"));
+        }
+        let endpoint = Endpoint::from_shared(url.to_owned())
+            .map_err(|e| invalid(&e.to_string()))?
+            .connect_timeout(CONNECT_TIMEOUT)
+            .tcp_nodelay(true)
+            .http2_keep_alive_interval(Duration::from_secs(30))
+            .keep_alive_while_idle(true);
+        let channel = endpoint
+            .connect()
+            .await
+            .map_err(|source| ConnectError::Unreachable {
+                url: url.to_owned(),
+                source,
+            })?;
+        let header = match token {
+            Some(token) => Some(
+                MetadataValue::try_from(format!("Bearer {}", token.trim()))
+                    .map_err(|_| ConnectError::InvalidToken)?,
+            ),
+            None => None,
+        };
+        let auth = BearerToken(header);
+        Ok(RelaisClient {
+            cases: CaseServiceClient::with_interceptor(channel.clone(), auth.clone()),
+            admin: AdminServiceClient::with_interceptor(channel, auth),
+            retry: RetryPolicy::default(),
+        })
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Runs a unary call, retrying on UNAVAILABLE with the same message (and
+    /// so the same request id).
+    async fn call<C, M, R, F, Fut>(&self, client: &C, message: M, rpc: F) -> Result<R, Status>
+    where
+        C: Clone,
+        M: Clone,
+        F: Fn(C, Request<M>) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<R>, Status>>,
+    {
+        let mut attempt = 1;
+        loop {
+            let mut request = Request::new(message.clone());
+            request.set_timeout(CALL_TIMEOUT);
+            match rpc(client.clone(), request).await {
+                Ok(response) => return Ok(response.into_inner()),
+                Err(status)
+                    if status.code() == Code::Unavailable && attempt < self.retry.attempts =>
+                {
+                    tokio::time::sleep(self.retry.delay(attempt)).await;
+                    attempt += 1;
+                }
+                Err(status) => return Err(status),
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ cases
+
+    /// Submits a case; a request id is chosen if the request has none.
+    pub async fn submit_case(
+        &self,
+        mut request: pb::SubmitCaseRequest,
+    ) -> Result<pb::SubmitCaseResponse, Status> {
+        fill_request_id(&mut request.request_id);
+        self.call(&self.cases, request, |mut c, r| async move {
+            c.submit_case(r).await
+        })
+        .await
+    }
+
+    pub async fn get_case(&self, case_ref: &str) -> Result<pb::GetCaseResponse, Status> {
+        let request = pb::GetCaseRequest {
+            case_ref: case_ref.to_owned(),
+        };
+        self.call(&self.cases, request, |mut c, r| async move {
+            c.get_case(r).await
+        })
+        .await
+    }
+
+    pub async fn list_cases(
+        &self,
+        request: pb::ListCasesRequest,
+    ) -> Result<pb::ListCasesResponse, Status> {
+        self.call(&self.cases, request, |mut c, r| async move {
+            c.list_cases(r).await
+        })
+        .await
+    }
+
+    pub async fn post_message(
+        &self,
+        case_ref: &str,
+        body: &str,
+        visibility: pb::MessageVisibility,
+    ) -> Result<pb::PostMessageResponse, Status> {
+        let request = pb::PostMessageRequest {
+            request_id: new_request_id(),
+            case_ref: case_ref.to_owned(),
+            body: body.to_owned(),
+            visibility: visibility.into(),
+        };
+        self.call(&self.cases, request, |mut c, r| async move {
+            c.post_message(r).await
+        })
+        .await
+    }
+
+    pub async fn take_case(&self, case_ref: &str) -> Result<pb::TakeCaseResponse, Status> {
+        let request = pb::TakeCaseRequest {
+            request_id: new_request_id(),
+            case_ref: case_ref.to_owned(),
+        };
+        self.call(&self.cases, request, |mut c, r| async move {
+            c.take_case(r).await
+        })
+        .await
+    }
+
+    pub async fn request_information(
+        &self,
+        case_ref: &str,
+        body: &str,
+    ) -> Result<pb::RequestInformationResponse, Status> {
+        let request = pb::RequestInformationRequest {
+            request_id: new_request_id(),
+            case_ref: case_ref.to_owned(),
+            body: body.to_owned(),
+        };
+        self.call(&self.cases, request, |mut c, r| async move {
+            c.request_information(r).await
+        })
+        .await
+    }
+
+    pub async fn resolve_case(
+        &self,
+        case_ref: &str,
+        outcome: pb::ResolutionOutcome,
+        answer: &str,
+    ) -> Result<pb::ResolveCaseResponse, Status> {
+        let request = pb::ResolveCaseRequest {
+            request_id: new_request_id(),
+            case_ref: case_ref.to_owned(),
+            outcome: outcome.into(),
+            answer: answer.to_owned(),
+        };
+        self.call(&self.cases, request, |mut c, r| async move {
+            c.resolve_case(r).await
+        })
+        .await
+    }
+
+    pub async fn close_case(
+        &self,
+        case_ref: &str,
+        usefulness: pb::Usefulness,
+    ) -> Result<pb::CloseCaseResponse, Status> {
+        let request = pb::CloseCaseRequest {
+            request_id: new_request_id(),
+            case_ref: case_ref.to_owned(),
+            usefulness: usefulness.into(),
+        };
+        self.call(&self.cases, request, |mut c, r| async move {
+            c.close_case(r).await
+        })
+        .await
+    }
+
+    pub async fn reopen_case(
+        &self,
+        case_ref: &str,
+        reason: &str,
+    ) -> Result<pb::ReopenCaseResponse, Status> {
+        let request = pb::ReopenCaseRequest {
+            request_id: new_request_id(),
+            case_ref: case_ref.to_owned(),
+            reason: reason.to_owned(),
+        };
+        self.call(&self.cases, request, |mut c, r| async move {
+            c.reopen_case(r).await
+        })
+        .await
+    }
+
+    pub async fn transfer_case(
+        &self,
+        case_ref: &str,
+        handler_organisation_id: &str,
+        reason: &str,
+    ) -> Result<pb::TransferCaseResponse, Status> {
+        let request = pb::TransferCaseRequest {
+            request_id: new_request_id(),
+            case_ref: case_ref.to_owned(),
+            handler_organisation_id: handler_organisation_id.to_owned(),
+            reason: reason.to_owned(),
+        };
+        self.call(&self.cases, request, |mut c, r| async move {
+            c.transfer_case(r).await
+        })
+        .await
+    }
+
+    pub async fn withdraw_case(
+        &self,
+        case_ref: &str,
+        reason: &str,
+    ) -> Result<pb::WithdrawCaseResponse, Status> {
+        let request = pb::WithdrawCaseRequest {
+            request_id: new_request_id(),
+            case_ref: case_ref.to_owned(),
+            reason: reason.to_owned(),
+        };
+        self.call(&self.cases, request, |mut c, r| async move {
+            c.withdraw_case(r).await
+        })
+        .await
+    }
+
+    /// The events the caller may see: those recorded after `after_sequence`
+    /// first (all of them from `Some(0)`; none when `None`), then live ones.
+    /// Only this case when `case_ref` is not empty. To survive a dropped
+    /// connection, call again with the last sequence received.
+    pub async fn watch_cases(
+        &self,
+        after_sequence: Option<u64>,
+        case_ref: &str,
+    ) -> Result<Streaming<pb::WatchCasesResponse>, Status> {
+        let request = pb::WatchCasesRequest {
+            after_sequence,
+            case_ref: case_ref.to_owned(),
+        };
+        self.call(&self.cases, request, |mut c, r| async move {
+            c.watch_cases(r).await
+        })
+        .await
+    }
+
+    // ------------------------------------------------------------ administration
+
+    pub async fn create_organisation(
+        &self,
+        mut request: pb::CreateOrganisationRequest,
+    ) -> Result<pb::CreateOrganisationResponse, Status> {
+        fill_request_id(&mut request.request_id);
+        self.call(&self.admin, request, |mut c, r| async move {
+            c.create_organisation(r).await
+        })
+        .await
+    }
+
+    pub async fn list_organisations(
+        &self,
+        request: pb::ListOrganisationsRequest,
+    ) -> Result<pb::ListOrganisationsResponse, Status> {
+        self.call(&self.admin, request, |mut c, r| async move {
+            c.list_organisations(r).await
+        })
+        .await
+    }
+
+    pub async fn create_account(
+        &self,
+        mut request: pb::CreateAccountRequest,
+    ) -> Result<pb::CreateAccountResponse, Status> {
+        fill_request_id(&mut request.request_id);
+        self.call(&self.admin, request, |mut c, r| async move {
+            c.create_account(r).await
+        })
+        .await
+    }
+
+    pub async fn list_accounts(
+        &self,
+        request: pb::ListAccountsRequest,
+    ) -> Result<pb::ListAccountsResponse, Status> {
+        self.call(&self.admin, request, |mut c, r| async move {
+            c.list_accounts(r).await
+        })
+        .await
+    }
+
+    pub async fn disable_account(
+        &self,
+        account_id: &str,
+    ) -> Result<pb::DisableAccountResponse, Status> {
+        let request = pb::DisableAccountRequest {
+            account_id: account_id.to_owned(),
+        };
+        self.call(&self.admin, request, |mut c, r| async move {
+            c.disable_account(r).await
+        })
+        .await
+    }
+
+    /// Not retried: a token issued by a call whose answer was lost could not be shown again.
+    pub async fn issue_token(&self, account_id: &str) -> Result<pb::IssueTokenResponse, Status> {
+        let request = pb::IssueTokenRequest {
+            account_id: account_id.to_owned(),
+        };
+        let mut admin = self.admin.clone();
+        admin
+            .issue_token(request)
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    pub async fn who_am_i(&self) -> Result<pb::WhoAmIResponse, Status> {
+        self.call(&self.admin, pb::WhoAmIRequest {}, |mut c, r| async move {
+            c.who_am_i(r).await
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let policy = RetryPolicy::default();
+        for attempt in 1..10 {
+            let delay = policy.delay(attempt);
+            let nominal = policy
+                .first_delay
+                .saturating_mul(2u32.pow(attempt - 1))
+                .min(policy.max_delay);
+            assert!(
+                delay >= nominal / 2 && delay <= nominal,
+                "attempt {attempt}: {delay:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn request_ids_are_filled_only_when_missing() {
+        let mut empty = String::new();
+        fill_request_id(&mut empty);
+        assert!(uuid::Uuid::parse_str(&empty).is_ok());
+        let mut chosen = "mine".to_owned();
+        fill_request_id(&mut chosen);
+        assert_eq!(chosen, "mine");
+    }
+}

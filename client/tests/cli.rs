@@ -1,0 +1,458 @@
+//! The `relais` binary against a real server: the README's walkthrough, and
+//! how failures look to people and to programs.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Output, Stdio},
+    sync::mpsc,
+    time::Duration,
+};
+
+use relais_core::ids::CaseRef;
+use relais_tests::{TestServer, World};
+use serde_json::Value;
+
+/// One run of `relais` with its environment, as a user's shell would give it.
+fn relais(url: &str, token: Option<&str>, args: &[&str]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_relais"));
+    command
+        .args(args)
+        .env("RELAIS_URL", url)
+        .env_remove("RELAIS_TOKEN")
+        .env("TZ", "Europe/Paris")
+        .stdin(Stdio::null());
+    if let Some(token) = token {
+        command.env("RELAIS_TOKEN", token);
+    }
+    let output = command.output().expect("the relais binary runs");
+    Run {
+        args: args.join(" "),
+        output,
+    }
+}
+
+struct Run {
+    args: String,
+    output: Output,
+}
+
+impl Run {
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    fn code(&self) -> Option<i32> {
+        self.output.status.code()
+    }
+
+    /// Asserts success and gives stdout.
+    fn ok(&self) -> String {
+        assert_eq!(
+            self.code(),
+            Some(0),
+            "relais {} failed\nstdout: {}\nstderr: {}",
+            self.args,
+            self.stdout(),
+            self.stderr()
+        );
+        self.stdout()
+    }
+
+    /// Asserts a failure (exit 1) and gives stderr.
+    fn failed(&self) -> String {
+        assert_eq!(
+            self.code(),
+            Some(1),
+            "relais {} should have failed\nstdout: {}\nstderr: {}",
+            self.args,
+            self.stdout(),
+            self.stderr()
+        );
+        self.stderr()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout())
+            .unwrap_or_else(|e| panic!("relais {}: not JSON ({e}): {}", self.args, self.stdout()))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn readme_walkthrough() {
+    let server = TestServer::start().await;
+    let url = server.url.as_str();
+    let admin = Some(server.admin_token.as_str());
+
+    let cpam_id = relais(
+        url,
+        admin,
+        &[
+            "admin",
+            "org",
+            "create",
+            "--name",
+            "CPAM de Paris",
+            "--kind",
+            "cpam",
+            "--departement",
+            "75",
+            "-q",
+        ],
+    )
+    .ok()
+    .trim()
+    .to_owned();
+    assert!(uuid::Uuid::parse_str(&cpam_id).is_ok(), "{cpam_id:?}");
+    relais(
+        url,
+        admin,
+        &[
+            "admin",
+            "org",
+            "create",
+            "--name",
+            "France Services Belleville",
+            "--kind",
+            "france_services",
+            "--departement",
+            "75",
+            "-q",
+        ],
+    )
+    .ok();
+    let awa = relais(
+        url,
+        admin,
+        &[
+            "admin",
+            "account",
+            "create",
+            "--org",
+            "CPAM de Paris",
+            "--name",
+            "Awa Diallo",
+            "--email",
+            "awa.diallo@cpam-paris.example",
+            "--role",
+            "caisse_agent",
+            "-q",
+        ],
+    )
+    .ok()
+    .trim()
+    .to_owned();
+    let ines = relais(
+        url,
+        admin,
+        &[
+            "admin",
+            "account",
+            "create",
+            "--org",
+            "France Services Belleville",
+            "--name",
+            "Inès Moreau",
+            "--email",
+            "ines.moreau@fs-belleville.example",
+            "--role",
+            "partner_agent",
+            "-q",
+        ],
+    )
+    .ok()
+    .trim()
+    .to_owned();
+    assert!(!awa.is_empty() && !ines.is_empty() && awa != ines);
+    let (awa, ines) = (Some(awa.as_str()), Some(ines.as_str()));
+
+    let reference = relais(
+        url,
+        ines,
+        &[
+            "case",
+            "submit",
+            "--category",
+            "carte_vitale",
+            "--subject",
+            "Carte Vitale perdue",
+            "--description",
+            "Mme Kovalenko a perdu sa carte Vitale.",
+            "--last-name",
+            "Kovalenko",
+            "--first-names",
+            "Olena",
+            "--birth-date",
+            "1995-10-14",
+            "--address",
+            "12 rue Oberkampf",
+            "--postal-code",
+            "75011",
+            "--city",
+            "Paris",
+            "--consent",
+            "paper",
+            "-q",
+        ],
+    )
+    .ok()
+    .trim()
+    .to_owned();
+    assert!(CaseRef::parse(&reference).is_ok(), "{reference:?}");
+    let reference = reference.as_str();
+
+    let listed = relais(url, awa, &["case", "list"]).ok();
+    assert!(listed.contains(reference), "{listed}");
+    assert!(listed.contains("KOVALENKO Olena"), "{listed}");
+    assert!(listed.contains("SUBMITTED"), "{listed}");
+
+    let taken = relais(url, awa, &["case", "take", reference]).ok();
+    assert_eq!(
+        taken.trim(),
+        format!("{reference} is now IN_PROGRESS, assigned to Awa Diallo")
+    );
+    let replied = relais(
+        url,
+        awa,
+        &[
+            "case",
+            "reply",
+            reference,
+            "--message",
+            "Une attestation de droits vous a été envoyée.",
+        ],
+    )
+    .ok();
+    assert!(
+        replied.contains(reference) && replied.contains("IN_PROGRESS"),
+        "{replied}"
+    );
+    let resolved = relais(
+        url,
+        awa,
+        &[
+            "case",
+            "resolve",
+            reference,
+            "--outcome",
+            "answered",
+            "--message",
+            "Attestation envoyée, nouvelle carte commandée.",
+        ],
+    )
+    .ok();
+    assert!(
+        resolved.contains(&format!("{reference} is now RESOLVED")),
+        "{resolved}"
+    );
+
+    let closed = relais(url, ines, &["case", "close", reference, "--useful", "yes"]).ok();
+    assert_eq!(closed.trim(), format!("{reference} is now CLOSED"));
+    let shown = relais(url, ines, &["case", "show", reference]).ok();
+    for expected in [
+        "CLOSED",
+        "Une attestation de droits vous a été envoyée.",
+        "Attestation envoyée, nouvelle carte commandée.",
+        "KOVALENKO Olena",
+        "CPAM de Paris, assigned to Awa Diallo",
+        "RESOLVED → CLOSED",
+    ] {
+        assert!(
+            shown.contains(expected),
+            "{expected:?} missing from\n{shown}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invalid_case_is_refused_before_reaching_the_server() {
+    let world = World::new().await;
+    let url = world.server.url.as_str();
+    let partner = Some(world.partner.token.as_str());
+    let submit = [
+        "case",
+        "submit",
+        "--category",
+        "carte_vitale",
+        "--subject",
+        "Carte Vitale perdue",
+        "--description",
+        "Perdue.",
+        "--last-name",
+        "Kovalenko",
+        "--first-names",
+        "Olena",
+        "--birth-date",
+        "2999-01-01",
+        "--nir",
+        "295109912611199",
+        "--consent",
+        "paper",
+    ];
+
+    let stderr = relais(url, partner, &submit).failed();
+    assert!(
+        stderr.starts_with("relais: invalid request (INVALID_ARGUMENT):\n"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\n  beneficiary.nir: "), "{stderr}");
+    assert!(stderr.contains("\n  beneficiary.birth_date: "), "{stderr}");
+
+    // No server at all: still the same refusal, so nothing was sent.
+    let offline = relais("http://127.0.0.1:1", partner, &submit).failed();
+    assert!(offline.contains("beneficiary.nir"), "{offline}");
+
+    let mut json_args = submit.to_vec();
+    json_args.push("--json");
+    let run = relais(url, partner, &json_args);
+    run.failed();
+    let error = &run.json()["error"];
+    assert_eq!(error["code"], "INVALID_ARGUMENT");
+    let fields: Vec<&str> = error["field_violations"]
+        .as_array()
+        .expect("field violations")
+        .iter()
+        .map(|v| v["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"beneficiary.nir") && fields.contains(&"beneficiary.birth_date"),
+        "{fields:?}"
+    );
+
+    let listed = relais(url, partner, &["case", "list", "--json"]);
+    assert_eq!(listed.json()["cases"], Value::Array(Vec::new()));
+    assert_eq!(relais(url, partner, &["case", "list", "-q"]).ok(), "");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_errors_show_their_code() {
+    let world = World::new().await;
+    let url = world.server.url.as_str();
+    let agent = Some(world.agent.token.as_str());
+    let partner = Some(world.partner.token.as_str());
+
+    let unknown = CaseRef::generate().to_string();
+    let stderr = relais(url, agent, &["case", "show", &unknown]).failed();
+    assert!(stderr.starts_with("relais: NOT_FOUND: "), "{stderr}");
+
+    let run = relais(url, agent, &["case", "show", &unknown, "--json"]);
+    run.failed();
+    assert_eq!(run.stderr(), "");
+    let error = &run.json()["error"];
+    assert_eq!(error["code"], "NOT_FOUND");
+    assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()));
+
+    let stderr = relais(url, None, &["case", "list"]).failed();
+    assert!(stderr.starts_with("relais: UNAUTHENTICATED: "), "{stderr}");
+    assert!(stderr.contains("RELAIS_TOKEN"), "{stderr}");
+
+    let case = world.submitted_case().await;
+    let stderr = relais(url, partner, &["case", "take", &case.reference]).failed();
+    assert!(
+        stderr.starts_with("relais: PERMISSION_DENIED: "),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn case_show_in_json_is_the_response() {
+    let world = World::new().await;
+    let case = world.submitted_case().await;
+    let run = relais(
+        &world.server.url,
+        Some(&world.agent.token),
+        &["case", "show", &case.reference, "--json"],
+    );
+    run.ok();
+    let shown = run.json();
+    assert_eq!(shown["case"]["reference"], case.reference.as_str());
+    assert_eq!(shown["case"]["status"], "CASE_STATUS_SUBMITTED");
+    assert_eq!(shown["case"]["beneficiary"]["last_name"], "Kovalenko");
+    assert!(shown["history"].as_array().is_some_and(|h| !h.is_empty()));
+}
+
+#[test]
+fn usage_errors_keep_clap_s_exit_code() {
+    let run = relais(
+        "http://127.0.0.1:1",
+        None,
+        &[
+            "admin", "org", "create", "--name", "X", "--kind", "hospital",
+        ],
+    );
+    assert_eq!(run.code(), Some(2), "{}", run.stderr());
+    assert!(run.stderr().contains("france_services"), "{}", run.stderr());
+}
+
+#[test]
+fn an_unreachable_server_is_named() {
+    let stderr = relais("http://127.0.0.1:1", Some("rls_secret"), &["whoami"]).failed();
+    assert!(stderr.contains("http://127.0.0.1:1"), "{stderr}");
+    assert!(!stderr.contains("rls_secret"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_replays_json_lines_and_ends_on_ctrl_c() {
+    let world = World::new().await;
+    let case = world.submitted_case().await;
+    world
+        .agent
+        .client
+        .take_case(&case.reference)
+        .await
+        .expect("take");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args(["case", "watch", &case.reference, "--after", "0", "--json"])
+        .env("RELAIS_URL", &world.server.url)
+        .env("RELAIS_TOKEN", &world.agent.token)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("relais case watch starts");
+    let stdout = child.stdout.take().expect("its stdout");
+    let (lines, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if lines.send(line.expect("a line")).is_err() {
+                return;
+            }
+        }
+    });
+    let next = || {
+        let line = received
+            .recv_timeout(Duration::from_secs(20))
+            .expect("an event line");
+        serde_json::from_str::<Value>(&line).expect("one JSON object per line")
+    };
+    let submitted = next();
+    let taken = next();
+    assert_eq!(submitted["event"]["kind"], "CASE_EVENT_KIND_SUBMITTED");
+    assert_eq!(taken["event"]["kind"], "CASE_EVENT_KIND_TAKEN");
+    assert_eq!(taken["event"]["case_reference"], case.reference.as_str());
+
+    // A live event, after the replay.
+    world
+        .agent
+        .client
+        .post_message(
+            &case.reference,
+            "Dossier en cours.",
+            relais_client::pb::MessageVisibility::Partner,
+        )
+        .await
+        .expect("reply");
+    assert_eq!(next()["event"]["kind"], "CASE_EVENT_KIND_MESSAGE_POSTED");
+
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(interrupted.success());
+    let status = child.wait().expect("relais case watch ends");
+    assert_eq!(status.code(), Some(0));
+}

@@ -1,0 +1,576 @@
+//! `relais.v1.CaseService`.
+
+use std::pin::Pin;
+
+use futures::Stream;
+use prost::Message as _;
+use relais_core::{
+    Error,
+    case::{self, CaseDraft, CaseKey, Category, Command, Outcome, Status, Usefulness},
+    org::OrganisationId,
+    request_id::RequestId,
+    validation::Violations,
+};
+use relais_proto::{
+    convert::{self, CaseView, FromWire},
+    v1::{self as pb, case_service_server::CaseService},
+};
+use sha2::{Digest, Sha256};
+use tokio::sync::{broadcast, mpsc};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response};
+
+use super::{ApiError, Context, page_size, request_id, respond};
+use crate::{
+    auth::{
+        Principal,
+        policy::{self, CaseAction},
+    },
+    store::{CaseFilter, PageRequest, Store, Submission, Updated},
+};
+
+/// How many stored events a watcher reads back at a time when catching up.
+const REPLAY_BATCH: u32 = 500;
+/// Events buffered per watcher before the server waits for the client.
+const WATCH_BUFFER: usize = 64;
+
+#[derive(Debug, Clone)]
+pub struct CaseApi<S> {
+    ctx: Context<S>,
+}
+
+impl<S: Store> CaseApi<S> {
+    pub fn new(ctx: Context<S>) -> Self {
+        Self { ctx }
+    }
+
+    async fn submit(
+        &self,
+        request: Request<pb::SubmitCaseRequest>,
+    ) -> Result<pb::SubmitCaseResponse, ApiError> {
+        let now = self.ctx.now();
+        let principal = self.ctx.authenticate(&request).await?;
+        policy::may_submit(&principal)?;
+        let body = request.into_inner();
+        let mut violations = Violations::default();
+        let request_id = request_id(&mut violations, &body.request_id);
+        let validated = match CaseDraft::from(&body).validate(now) {
+            Ok(validated) => Some(validated),
+            Err(more) => {
+                violations.extend(more);
+                None
+            }
+        };
+        let (Some(request_id), Some(validated)) = (request_id, validated) else {
+            return Err(Error::Invalid(violations).into());
+        };
+        let submission = Submission {
+            request_id,
+            fingerprint: fingerprint(&body),
+            case: validated.value,
+            submitter: principal.organisation.clone(),
+            submitter_departement: principal.organisation_departement,
+            submitted_by: principal.account.clone(),
+            now,
+        };
+        let submitted = self.ctx.store.submit_case(submission).await?;
+        Ok(pb::SubmitCaseResponse {
+            case: Some(convert::case(&submitted.case, policy::view(&principal))),
+            warnings: validated.warnings.iter().map(Into::into).collect(),
+            replayed: submitted.replayed,
+        })
+    }
+
+    async fn get(
+        &self,
+        request: Request<pb::GetCaseRequest>,
+    ) -> Result<pb::GetCaseResponse, ApiError> {
+        let principal = self.ctx.authenticate(&request).await?;
+        let key = case_key(&request.get_ref().case_ref)?;
+        let case = self
+            .ctx
+            .store
+            .case(&key)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("case {key}")))?;
+        let view = policy::authorize(&principal, CaseAction::Read, &case)?;
+        let messages = if view.beneficiary_data {
+            self.ctx.store.messages(case.id).await?
+        } else {
+            Vec::new()
+        };
+        let history = self.ctx.store.history(case.id).await?;
+        Ok(pb::GetCaseResponse {
+            case: Some(convert::case(&case, view)),
+            messages: messages
+                .iter()
+                .filter(|m| policy::may_read_message(&principal, m))
+                .map(convert::message)
+                .collect(),
+            history: history
+                .iter()
+                .filter(|e| policy::may_read_history(&principal, e))
+                .map(|e| convert::event(e, view))
+                .collect(),
+        })
+    }
+
+    async fn list(
+        &self,
+        request: Request<pb::ListCasesRequest>,
+    ) -> Result<pb::ListCasesResponse, ApiError> {
+        let principal = self.ctx.authenticate(&request).await?;
+        let body = request.into_inner();
+        let mut violations = Violations::default();
+        let statuses = wire_list::<Status>(&mut violations, "statuses", &body.statuses);
+        let categories = wire_list::<Category>(&mut violations, "categories", &body.categories);
+        let handler = match body.handler_organisation_id.trim() {
+            "" => None,
+            id => OrganisationId::parse(id)
+                .map_err(|reason| violations.add("handler_organisation_id", reason))
+                .ok(),
+        };
+        let size = page_size(&mut violations, body.page_size);
+        if !violations.is_empty() {
+            return Err(Error::Invalid(violations).into());
+        }
+        let filter = CaseFilter {
+            scope: policy::list_scope(&principal),
+            statuses,
+            categories,
+            handler,
+            submitter: body
+                .submitted_by_my_organisation
+                .then_some(principal.organisation.id),
+            assignee: body.assigned_to_me.then_some(principal.account.id),
+        };
+        let page = PageRequest {
+            size,
+            token: body.page_token,
+        };
+        let page = self.ctx.store.list_cases(&filter, &page).await?;
+        let view = policy::view(&principal);
+        Ok(pb::ListCasesResponse {
+            cases: page.items.iter().map(|c| convert::case(c, view)).collect(),
+            next_page_token: page.next_token,
+        })
+    }
+
+    /// Applies one lifecycle command on behalf of the caller.
+    async fn change(
+        &self,
+        principal: &Principal,
+        request_id: &str,
+        case_ref: &str,
+        command: Result<Command, Error>,
+    ) -> Result<(Updated, CaseView), ApiError> {
+        let now = self.ctx.now();
+        let mut violations = Violations::default();
+        let request_id = self::request_id(&mut violations, request_id);
+        let key = CaseKey::parse(case_ref)
+            .map_err(|reason| violations.add("case_ref", reason))
+            .ok();
+        let command = match command {
+            Ok(command) => Some(command),
+            Err(Error::Invalid(more)) => {
+                violations.extend(more);
+                None
+            }
+            Err(other) => return Err(other.into()),
+        };
+        let (Some(request_id), Some(key), Some(command)) = (request_id, key, command) else {
+            return Err(Error::Invalid(violations).into());
+        };
+        self.apply(principal, &request_id, &key, command, now).await
+    }
+
+    async fn apply(
+        &self,
+        principal: &Principal,
+        request_id: &RequestId,
+        key: &CaseKey,
+        command: Command,
+        now: jiff::Timestamp,
+    ) -> Result<(Updated, CaseView), ApiError> {
+        let actor = principal.actor();
+        let action = CaseAction::of(&command);
+        // The caller's view is decided on the case as it was: after a
+        // transfer, the agent who made it is no longer the handler.
+        let mut view = None;
+        let updated = self
+            .ctx
+            .store
+            .update_case(key, request_id, &actor, now, |case| {
+                view = Some(policy::authorize(principal, action, case)?);
+                case::apply(case, &actor, command, now)
+            })
+            .await?;
+        let view = match view {
+            Some(view) => view,
+            None => policy::authorize(principal, CaseAction::Read, &updated.case)?,
+        };
+        Ok((updated, view))
+    }
+
+    async fn post_message(
+        &self,
+        request: Request<pb::PostMessageRequest>,
+    ) -> Result<pb::PostMessageResponse, ApiError> {
+        let principal = self.ctx.authenticate(&request).await?;
+        let body = request.into_inner();
+        let internal = body.visibility == i32::from(pb::MessageVisibility::Internal);
+        let command = Command::message(principal.role.is_partner(), internal, &body.body);
+        let (updated, view) = self
+            .change(&principal, &body.request_id, &body.case_ref, command)
+            .await?;
+        Ok(pb::PostMessageResponse {
+            case: Some(convert::case(&updated.case, view)),
+            message: updated.message.as_ref().map(convert::message),
+        })
+    }
+
+    async fn request_information(
+        &self,
+        request: Request<pb::RequestInformationRequest>,
+    ) -> Result<pb::RequestInformationResponse, ApiError> {
+        let principal = self.ctx.authenticate(&request).await?;
+        let body = request.into_inner();
+        let command = Command::request_information(&body.body);
+        let (updated, view) = self
+            .change(&principal, &body.request_id, &body.case_ref, command)
+            .await?;
+        Ok(pb::RequestInformationResponse {
+            case: Some(convert::case(&updated.case, view)),
+            message: updated.message.as_ref().map(convert::message),
+        })
+    }
+
+    /// The RPCs whose response is just the case.
+    async fn simple_change(
+        &self,
+        principal: &Principal,
+        request_id: &str,
+        case_ref: &str,
+        command: Result<Command, Error>,
+    ) -> Result<Option<pb::Case>, ApiError> {
+        let (updated, view) = self
+            .change(principal, request_id, case_ref, command)
+            .await?;
+        Ok(Some(convert::case(&updated.case, view)))
+    }
+
+    async fn transfer(
+        &self,
+        request: Request<pb::TransferCaseRequest>,
+    ) -> Result<pb::TransferCaseResponse, ApiError> {
+        let principal = self.ctx.authenticate(&request).await?;
+        let body = request.into_inner();
+        let target = match OrganisationId::parse(&body.handler_organisation_id) {
+            Err(reason) => Err(Error::invalid_field("handler_organisation_id", reason)),
+            Ok(id) => match self.ctx.store.organisation(id).await? {
+                None => Err(Error::invalid_field(
+                    "handler_organisation_id",
+                    "no such organisation",
+                )),
+                Some(org) if !org.kind.is_caisse() => Err(Error::invalid_field(
+                    "handler_organisation_id",
+                    format!(
+                        "{} is a {} organisation, not a CPAM or CGSS",
+                        org.name, org.kind
+                    ),
+                )),
+                Some(org) => Ok(org.as_ref()),
+            },
+        };
+        let command = Command::transfer(target, &body.reason);
+        let case = self
+            .simple_change(&principal, &body.request_id, &body.case_ref, command)
+            .await?;
+        Ok(pb::TransferCaseResponse { case })
+    }
+
+    /// Streams the events the caller may see, from `after_sequence` or from now.
+    async fn watch(
+        &self,
+        request: Request<pb::WatchCasesRequest>,
+    ) -> Result<WatchStream, ApiError> {
+        let principal = self.ctx.authenticate(&request).await?;
+        let body = request.into_inner();
+        let only = match body.case_ref.trim() {
+            "" => None,
+            text => {
+                let key = case_key(text)?;
+                let case = self
+                    .ctx
+                    .store
+                    .case(&key)
+                    .await?
+                    .ok_or_else(|| Error::NotFound(format!("case {key}")))?;
+                policy::authorize(&principal, CaseAction::Read, &case)?;
+                Some(case.id)
+            }
+        };
+        // Subscribe before reading the backlog, so nothing falls in between.
+        let live = self.ctx.events.subscribe();
+        let start = match body.after_sequence {
+            Some(sequence) => sequence,
+            None => self.ctx.store.last_event_sequence().await?,
+        };
+        let (sender, receiver) = mpsc::channel(WATCH_BUFFER);
+        let watcher = Watcher {
+            store: self.ctx.store.clone(),
+            principal,
+            only,
+            cursor: start,
+            sender,
+        };
+        tokio::spawn(watcher.run(live, self.ctx.shutdown.clone()));
+        Ok(Box::pin(ReceiverStream::new(receiver)))
+    }
+}
+
+type WatchStream =
+    Pin<Box<dyn Stream<Item = Result<pb::WatchCasesResponse, tonic::Status>> + Send>>;
+
+/// One watch stream: replays stored events after its cursor, then forwards
+/// live ones, re-reading the store whenever it fell behind the bus.
+struct Watcher<S> {
+    store: S,
+    principal: Principal,
+    only: Option<case::CaseId>,
+    cursor: u64,
+    sender: mpsc::Sender<Result<pb::WatchCasesResponse, tonic::Status>>,
+}
+
+impl<S: Store> Watcher<S> {
+    async fn run(
+        mut self,
+        mut live: broadcast::Receiver<std::sync::Arc<case::CaseEvent>>,
+        shutdown: tokio_util::sync::CancellationToken,
+    ) {
+        if self.catch_up().await.is_err() {
+            return;
+        }
+        loop {
+            let received = tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = self.sender.closed() => return,
+                received = live.recv() => received,
+            };
+            let outcome = match received {
+                Ok(event) if event.sequence <= self.cursor => Ok(()),
+                // The bus delivers every event in order; a gap means events
+                // were committed before we subscribed: the store has them.
+                Ok(event) if event.sequence > self.cursor + 1 => self.catch_up().await,
+                Ok(event) => self.forward(&event).await,
+                Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up().await,
+                Err(broadcast::error::RecvError::Closed) => return,
+            };
+            if outcome.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Sends every stored event after the cursor. `Err` ends the stream.
+    async fn catch_up(&mut self) -> Result<(), ()> {
+        loop {
+            let batch = match self.store.events_after(self.cursor, REPLAY_BATCH).await {
+                Ok(batch) => batch,
+                Err(error) => {
+                    let status = tonic::Status::from(ApiError::from(error));
+                    let _ = self.sender.send(Err(status)).await;
+                    return Err(());
+                }
+            };
+            let full = batch.len() == REPLAY_BATCH as usize;
+            for event in &batch {
+                self.forward(event).await?;
+            }
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn forward(&mut self, event: &case::CaseEvent) -> Result<(), ()> {
+        self.cursor = event.sequence;
+        if self.only.is_some_and(|id| id != event.case_id) {
+            return Ok(());
+        }
+        let Some(view) = policy::event_view(&self.principal, event) else {
+            return Ok(());
+        };
+        let message = pb::WatchCasesResponse {
+            event: Some(convert::event(event, view)),
+        };
+        self.sender.send(Ok(message)).await.map_err(|_| ())
+    }
+}
+
+fn case_key(text: &str) -> Result<CaseKey, Error> {
+    CaseKey::parse(text).map_err(|reason| Error::invalid_field("case_ref", reason))
+}
+
+/// A hash of the request as sent, without its request id.
+fn fingerprint(request: &pb::SubmitCaseRequest) -> [u8; 32] {
+    let mut content = request.clone();
+    content.request_id.clear();
+    Sha256::digest(content.encode_to_vec()).into()
+}
+
+fn wire_list<T: FromWire>(violations: &mut Violations, field: &str, values: &[i32]) -> Vec<T> {
+    values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, value)| {
+            let parsed = T::from_wire(*value);
+            if parsed.is_none() {
+                violations.add(format!("{field}[{i}]"), format!("unknown value {value}"));
+            }
+            parsed
+        })
+        .collect()
+}
+
+#[tonic::async_trait]
+impl<S: Store> CaseService for CaseApi<S> {
+    async fn submit_case(
+        &self,
+        request: Request<pb::SubmitCaseRequest>,
+    ) -> Result<Response<pb::SubmitCaseResponse>, tonic::Status> {
+        respond("SubmitCase", self.submit(request)).await
+    }
+
+    async fn get_case(
+        &self,
+        request: Request<pb::GetCaseRequest>,
+    ) -> Result<Response<pb::GetCaseResponse>, tonic::Status> {
+        respond("GetCase", self.get(request)).await
+    }
+
+    async fn list_cases(
+        &self,
+        request: Request<pb::ListCasesRequest>,
+    ) -> Result<Response<pb::ListCasesResponse>, tonic::Status> {
+        respond("ListCases", self.list(request)).await
+    }
+
+    async fn post_message(
+        &self,
+        request: Request<pb::PostMessageRequest>,
+    ) -> Result<Response<pb::PostMessageResponse>, tonic::Status> {
+        respond("PostMessage", CaseApi::post_message(self, request)).await
+    }
+
+    async fn take_case(
+        &self,
+        request: Request<pb::TakeCaseRequest>,
+    ) -> Result<Response<pb::TakeCaseResponse>, tonic::Status> {
+        respond("TakeCase", async {
+            let principal = self.ctx.authenticate(&request).await?;
+            let body = request.get_ref();
+            let case = self
+                .simple_change(
+                    &principal,
+                    &body.request_id,
+                    &body.case_ref,
+                    Ok(Command::Take),
+                )
+                .await?;
+            Ok(pb::TakeCaseResponse { case })
+        })
+        .await
+    }
+
+    async fn request_information(
+        &self,
+        request: Request<pb::RequestInformationRequest>,
+    ) -> Result<Response<pb::RequestInformationResponse>, tonic::Status> {
+        respond(
+            "RequestInformation",
+            CaseApi::request_information(self, request),
+        )
+        .await
+    }
+
+    async fn resolve_case(
+        &self,
+        request: Request<pb::ResolveCaseRequest>,
+    ) -> Result<Response<pb::ResolveCaseResponse>, tonic::Status> {
+        respond("ResolveCase", async {
+            let principal = self.ctx.authenticate(&request).await?;
+            let body = request.get_ref();
+            let command = Command::resolve(Outcome::from_wire(body.outcome), &body.answer);
+            let case = self
+                .simple_change(&principal, &body.request_id, &body.case_ref, command)
+                .await?;
+            Ok(pb::ResolveCaseResponse { case })
+        })
+        .await
+    }
+
+    async fn close_case(
+        &self,
+        request: Request<pb::CloseCaseRequest>,
+    ) -> Result<Response<pb::CloseCaseResponse>, tonic::Status> {
+        respond("CloseCase", async {
+            let principal = self.ctx.authenticate(&request).await?;
+            let body = request.get_ref();
+            let command = Command::close(Usefulness::from_wire(body.usefulness));
+            let case = self
+                .simple_change(&principal, &body.request_id, &body.case_ref, command)
+                .await?;
+            Ok(pb::CloseCaseResponse { case })
+        })
+        .await
+    }
+
+    async fn reopen_case(
+        &self,
+        request: Request<pb::ReopenCaseRequest>,
+    ) -> Result<Response<pb::ReopenCaseResponse>, tonic::Status> {
+        respond("ReopenCase", async {
+            let principal = self.ctx.authenticate(&request).await?;
+            let body = request.get_ref();
+            let command = Command::reopen(&body.reason);
+            let case = self
+                .simple_change(&principal, &body.request_id, &body.case_ref, command)
+                .await?;
+            Ok(pb::ReopenCaseResponse { case })
+        })
+        .await
+    }
+
+    async fn transfer_case(
+        &self,
+        request: Request<pb::TransferCaseRequest>,
+    ) -> Result<Response<pb::TransferCaseResponse>, tonic::Status> {
+        respond("TransferCase", self.transfer(request)).await
+    }
+
+    async fn withdraw_case(
+        &self,
+        request: Request<pb::WithdrawCaseRequest>,
+    ) -> Result<Response<pb::WithdrawCaseResponse>, tonic::Status> {
+        respond("WithdrawCase", async {
+            let principal = self.ctx.authenticate(&request).await?;
+            let body = request.get_ref();
+            let command = Command::withdraw(&body.reason);
+            let case = self
+                .simple_change(&principal, &body.request_id, &body.case_ref, command)
+                .await?;
+            Ok(pb::WithdrawCaseResponse { case })
+        })
+        .await
+    }
+
+    type WatchCasesStream = WatchStream;
+
+    async fn watch_cases(
+        &self,
+        request: Request<pb::WatchCasesRequest>,
+    ) -> Result<Response<Self::WatchCasesStream>, tonic::Status> {
+        respond("WatchCases", self.watch(request)).await
+    }
+}

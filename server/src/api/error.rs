@@ -1,0 +1,123 @@
+//! The one table from errors to gRPC status codes.
+
+use std::error::Error as _;
+
+use relais_core::Error;
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
+
+use crate::{auth::AuthError, store::StoreError};
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Domain(#[from] Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+}
+
+impl From<ApiError> for Status {
+    fn from(error: ApiError) -> Self {
+        match error {
+            ApiError::Domain(e) | ApiError::Store(StoreError::Rejected(e)) => domain_status(e),
+            ApiError::Auth(AuthError::Store(e)) | ApiError::Store(e) => internal_status(&e),
+            ApiError::Auth(e) => Status::unauthenticated(e.to_string()),
+        }
+    }
+}
+
+fn domain_status(error: Error) -> Status {
+    match error {
+        Error::Invalid(violations) => {
+            let message = format!("invalid request: {violations}");
+            let details: Vec<FieldViolation> = violations
+                .into_iter()
+                .map(|issue| FieldViolation::new(issue.field, issue.reason))
+                .collect();
+            Status::with_error_details(
+                Code::InvalidArgument,
+                message,
+                ErrorDetails::with_bad_request(details),
+            )
+        }
+        e @ Error::NotFound(_) => Status::not_found(e.to_string()),
+        Error::AlreadyExists(message) => Status::already_exists(message),
+        Error::FailedPrecondition(message) => Status::failed_precondition(message),
+        Error::PermissionDenied(message) => Status::permission_denied(message),
+    }
+}
+
+/// Logs the whole cause chain under an incident id and tells the client only
+/// the id: causes may hold SQL, paths or data that are not the client's business.
+fn internal_status(error: &StoreError) -> Status {
+    if let StoreError::Database(sqlx::Error::PoolTimedOut) = error {
+        return Status::unavailable("the service is busy; retry shortly");
+    }
+    let incident = uuid::Uuid::now_v7();
+    let mut causes = Vec::new();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    tracing::error!(%incident, error = %error, causes = ?causes, "request failed");
+    Status::internal(format!(
+        "internal error (incident {incident}); the operators can look it up"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use relais_core::validation::Violations;
+
+    use super::*;
+
+    #[test]
+    fn violations_become_invalid_argument_with_field_details() {
+        let mut violations = Violations::default();
+        violations.add("beneficiary.nir", "the key does not match");
+        violations.add("subject", "required");
+        let status = Status::from(ApiError::Domain(Error::Invalid(violations)));
+        assert_eq!(status.code(), Code::InvalidArgument);
+        let details = status.get_error_details();
+        let fields: Vec<&str> = details
+            .bad_request()
+            .expect("a BadRequest detail")
+            .field_violations
+            .iter()
+            .map(|v| v.field.as_str())
+            .collect();
+        assert_eq!(fields, ["beneficiary.nir", "subject"]);
+        assert!(
+            status
+                .message()
+                .contains("beneficiary.nir: the key does not match")
+        );
+    }
+
+    #[test]
+    fn each_domain_error_has_its_code() {
+        let cases = [
+            (Error::NotFound("case R-0000-0000".into()), Code::NotFound),
+            (Error::AlreadyExists("x".into()), Code::AlreadyExists),
+            (
+                Error::FailedPrecondition("x".into()),
+                Code::FailedPrecondition,
+            ),
+            (Error::PermissionDenied("x".into()), Code::PermissionDenied),
+        ];
+        for (error, code) in cases {
+            assert_eq!(Status::from(ApiError::Domain(error)).code(), code);
+        }
+        assert_eq!(
+            Status::from(ApiError::Auth(AuthError::Missing)).code(),
+            Code::Unauthenticated
+        );
+        let internal = Status::from(ApiError::Store(StoreError::Corrupt("secret detail".into())));
+        assert_eq!(internal.code(), Code::Internal);
+        assert!(!internal.message().contains("secret detail"));
+    }
+}

@@ -1,0 +1,235 @@
+//! Durable storage. Handlers see only the [`Store`] trait; each backend (the
+//! embedded SQLite default, PostgreSQL for scale-out) implements it in its own
+//! dialect. A method that returns `Ok` has committed and synced its change.
+
+mod page;
+mod sqlite;
+
+use std::future::Future;
+
+use jiff::Timestamp;
+use relais_core::{
+    case::{
+        Actor, Case, CaseEvent, CaseId, CaseKey, Category, Message, NewCase, Status, Transition,
+    },
+    ids::Departement,
+    org::{
+        Account, AccountId, AccountRef, NewAccount, NewOrganisation, OrgRef, Organisation,
+        OrganisationId, OrganisationKind, TokenId,
+    },
+    request_id::RequestId,
+};
+
+pub use page::{Page, PageRequest};
+pub use sqlite::SqliteStore;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The domain refused the operation (not found, invalid, illegal transition…).
+    #[error(transparent)]
+    Rejected(#[from] relais_core::Error),
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// A stored value no longer reads as the domain expects.
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A bearer token about to be stored: its identifier and the hash of its secret.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub id: TokenId,
+    pub secret_hash: [u8; 32],
+}
+
+/// Who a valid token belongs to.
+#[derive(Debug, Clone)]
+pub struct TokenOwner {
+    pub token_id: TokenId,
+    pub account: Account,
+    pub organisation: Organisation,
+}
+
+/// What a submission needs besides the validated case.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub request_id: RequestId,
+    /// A hash of the request without its request id: a reused request id with
+    /// different content is refused rather than silently answered.
+    pub fingerprint: [u8; 32],
+    pub case: NewCase,
+    pub submitter: OrgRef,
+    /// Routes the case when neither a fund nor the beneficiary's département is given.
+    pub submitter_departement: Option<Departement>,
+    pub submitted_by: AccountRef,
+    pub now: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub case: Case,
+    /// The request id had already created this case: nothing new was stored.
+    pub replayed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Updated {
+    pub case: Case,
+    /// The message the change added, if any.
+    pub message: Option<Message>,
+    /// The request id had already made this change: nothing new was stored.
+    pub replayed: bool,
+}
+
+/// Which cases a caller may list at all; the policy decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseScope {
+    SubmittedBy(OrganisationId),
+    HandledBy(OrganisationId),
+    All,
+}
+
+#[derive(Debug, Clone)]
+pub struct CaseFilter {
+    pub scope: CaseScope,
+    pub statuses: Vec<Status>,
+    pub categories: Vec<Category>,
+    pub handler: Option<OrganisationId>,
+    pub submitter: Option<OrganisationId>,
+    pub assignee: Option<AccountId>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OrganisationFilter {
+    pub kind: Option<OrganisationKind>,
+    pub departement: Option<Departement>,
+}
+
+/// The first administrator, created on an empty database.
+#[derive(Debug, Clone)]
+pub struct BootstrapAdmin {
+    pub organisation_name: String,
+    pub name: String,
+    pub email: String,
+    pub token: NewToken,
+}
+
+/// Storage for organisations, accounts, tokens, cases and their events.
+pub trait Store: Clone + Send + Sync + 'static {
+    /// Creates the first administrator if no administrator exists; `None` when one does.
+    fn bootstrap_admin(
+        &self,
+        admin: &BootstrapAdmin,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Option<Account>>> + Send;
+
+    /// Idempotent on `request_id`: a retry returns the organisation first created.
+    fn create_organisation(
+        &self,
+        request_id: &RequestId,
+        new: &NewOrganisation,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Organisation>> + Send;
+
+    fn organisation(
+        &self,
+        id: OrganisationId,
+    ) -> impl Future<Output = StoreResult<Option<Organisation>>> + Send;
+
+    fn list_organisations(
+        &self,
+        filter: &OrganisationFilter,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Organisation>>> + Send;
+
+    /// Creates the account with its first token. Idempotent on `request_id`:
+    /// a retry returns the account first created and `false`, storing no token.
+    fn create_account(
+        &self,
+        request_id: &RequestId,
+        new: &NewAccount,
+        token: &NewToken,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<(Account, bool)>> + Send;
+
+    fn account(&self, id: AccountId) -> impl Future<Output = StoreResult<Option<Account>>> + Send;
+
+    fn list_accounts(
+        &self,
+        organisation: Option<OrganisationId>,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Account>>> + Send;
+
+    /// Disables the account (its tokens stop working); disabling twice keeps the first instant.
+    fn disable_account(
+        &self,
+        id: AccountId,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Account>> + Send;
+
+    fn add_token(
+        &self,
+        account: AccountId,
+        token: &NewToken,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The owner of a token, if the token is known, not revoked nor expired,
+    /// and its account is enabled.
+    fn token_owner(
+        &self,
+        secret_hash: &[u8; 32],
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Option<TokenOwner>>> + Send;
+
+    /// Routes and stores a new case with its first event. Idempotent on the
+    /// submitting organisation's `request_id`.
+    fn submit_case(
+        &self,
+        submission: Submission,
+    ) -> impl Future<Output = StoreResult<Submitted>> + Send;
+
+    fn case(&self, key: &CaseKey) -> impl Future<Output = StoreResult<Option<Case>>> + Send;
+
+    /// Applies a change atomically: `decide` sees the case as it is inside the
+    /// transaction and either refuses (nothing changes) or returns the
+    /// transition to store with its event and message. A `request_id` that
+    /// already changed this case returns the case as it is, unchanged.
+    fn update_case<F>(
+        &self,
+        key: &CaseKey,
+        request_id: &RequestId,
+        actor: &Actor,
+        now: Timestamp,
+        decide: F,
+    ) -> impl Future<Output = StoreResult<Updated>> + Send
+    where
+        F: FnOnce(&Case) -> Result<Transition, relais_core::Error> + Send;
+
+    fn list_cases(
+        &self,
+        filter: &CaseFilter,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Case>>> + Send;
+
+    /// A case's messages, oldest first.
+    fn messages(&self, case: CaseId) -> impl Future<Output = StoreResult<Vec<Message>>> + Send;
+
+    /// A case's events, oldest first.
+    fn history(&self, case: CaseId) -> impl Future<Output = StoreResult<Vec<CaseEvent>>> + Send;
+
+    /// Up to `limit` events recorded after `sequence`, across cases, in order.
+    fn events_after(
+        &self,
+        sequence: u64,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<CaseEvent>>> + Send;
+
+    /// The sequence number of the last recorded event (0 when none).
+    fn last_event_sequence(&self) -> impl Future<Output = StoreResult<u64>> + Send;
+}

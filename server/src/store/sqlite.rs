@@ -1,0 +1,1149 @@
+//! The embedded SQLite store: one file, WAL journal, `synchronous=FULL` so a
+//! committed transaction is on disk before the caller hears OK.
+//!
+//! All writes go through one connection, one transaction at a time: SQLite
+//! allows a single writer anyway, and serialising here (rather than on
+//! SQLite's lock) means no write ever fails with SQLITE_BUSY, and events are
+//! published in commit order. Reads use a pool of read-only connections,
+//! which WAL lets run beside the writer.
+
+use std::{str::FromStr, sync::Arc, time::Duration};
+
+use jiff::{Timestamp, civil::Date};
+use relais_core::{
+    Error,
+    case::{
+        Actor, Beneficiary, Case, CaseEvent, CaseId, CaseKey, Consent, ConsentType, Dependant,
+        EventKind, Message, MessageId, MessageKind, Outcome, Resolution, Status, Transition,
+        Urgency, Usefulness,
+    },
+    ids::{CaseRef, Departement},
+    org::{
+        Account, AccountId, AccountRef, NewAccount, NewOrganisation, OrgRef, Organisation,
+        OrganisationId, OrganisationKind, Role, TokenId,
+    },
+    request_id::RequestId,
+};
+use sqlx::{
+    Connection as _, QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool,
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+    },
+};
+use tokio::sync::Mutex;
+use uuid::Uuid;
+
+use super::{
+    BootstrapAdmin, CaseFilter, CaseScope, NewToken, OrganisationFilter, Page, PageRequest, Store,
+    StoreError, StoreResult, Submission, Submitted, TokenOwner, Updated,
+    page::{Cursor, paginate},
+};
+use crate::events::EventBus;
+
+const DEFAULT_CASE_PAGE: u32 = 50;
+const DEFAULT_DIRECTORY_PAGE: u32 = 100;
+/// References are random; a clash is rare, several in a row mean something is broken.
+const REFERENCE_ATTEMPTS: usize = 16;
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    writer: Mutex<SqliteConnection>,
+    reader: SqlitePool,
+    events: EventBus,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url` (`sqlite://relais.db`)
+    /// and brings its schema up to date.
+    pub async fn open(url: &str, events: EventBus) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let migrations = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("../migrations/sqlite")
+            .run(&migrations)
+            .await?;
+        let writer = migrations.acquire().await?.detach();
+        migrations.close().await;
+        let readers = std::thread::available_parallelism().map_or(4, |n| n.get() * 2) as u32;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(readers)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(writer),
+                reader,
+                events,
+            }),
+        })
+    }
+}
+
+fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+fn instant(value: i64) -> StoreResult<Timestamp> {
+    Timestamp::from_microsecond(value)
+        .map_err(|e| StoreError::Corrupt(format!("instant {value}: {e}")))
+}
+
+fn optional_instant(value: Option<i64>) -> StoreResult<Option<Timestamp>> {
+    value.map(instant).transpose()
+}
+
+fn named<T>(value: &str, parse: fn(&str) -> Option<T>, what: &str) -> StoreResult<T> {
+    parse(value).ok_or_else(|| StoreError::Corrupt(format!("unknown {what} {value:?}")))
+}
+
+fn optional_named<T>(
+    value: Option<String>,
+    parse: fn(&str) -> Option<T>,
+    what: &str,
+) -> StoreResult<Option<T>> {
+    value.map(|v| named(&v, parse, what)).transpose()
+}
+
+fn departement(value: Option<String>) -> StoreResult<Option<Departement>> {
+    value
+        .map(|code| {
+            Departement::parse(&code)
+                .map_err(|e| StoreError::Corrupt(format!("département {code}: {e}")))
+        })
+        .transpose()
+}
+
+fn json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> StoreResult<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("cannot encode: {e}")))
+}
+
+fn not_found(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Rejected(Error::NotFound(what.to_string()))
+}
+
+// ---------------------------------------------------------------- organisations
+
+const ORGANISATION_COLUMNS: &str = "id, name, kind, departement, created_at";
+
+fn organisation_from_row(row: &SqliteRow) -> StoreResult<Organisation> {
+    Ok(Organisation {
+        id: OrganisationId::from_uuid(row.try_get("id")?),
+        name: row.try_get("name")?,
+        kind: named(
+            row.try_get("kind")?,
+            OrganisationKind::from_name,
+            "organisation kind",
+        )?,
+        departement: departement(row.try_get("departement")?)?,
+        created_at: instant(row.try_get("created_at")?)?,
+    })
+}
+
+async fn fetch_organisation(
+    conn: &mut SqliteConnection,
+    id: OrganisationId,
+) -> StoreResult<Option<Organisation>> {
+    let row = sqlx::query(
+        "SELECT id, name, kind, departement, created_at FROM organisations WHERE id = ?",
+    )
+    .bind(id.as_uuid())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(organisation_from_row).transpose()
+}
+
+async fn insert_organisation(
+    conn: &mut SqliteConnection,
+    request_id: Option<&RequestId>,
+    new: &NewOrganisation,
+    now: Timestamp,
+) -> StoreResult<Organisation> {
+    let taken: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM organisations WHERE name = ? COLLATE NOCASE")
+            .bind(&new.name)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if taken.is_some() {
+        return Err(Error::AlreadyExists(format!(
+            "an organisation named {:?} already exists",
+            new.name
+        ))
+        .into());
+    }
+    let id = OrganisationId::generate();
+    sqlx::query("INSERT INTO organisations (id, name, kind, departement, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(id.as_uuid())
+        .bind(&new.name)
+        .bind(new.kind.as_str())
+        .bind(new.departement.map(|d| d.code()))
+        .bind(request_id.map(RequestId::as_str))
+        .bind(micros(now))
+        .execute(&mut *conn)
+        .await?;
+    fetch_organisation(conn, id)
+        .await?
+        .ok_or_else(|| not_found("organisation just created"))
+}
+
+// ---------------------------------------------------------------- accounts
+
+const ACCOUNT_SELECT: &str = "SELECT a.id, a.organisation_id, o.name AS organisation_name, a.name, a.email, \
+     a.role, a.created_at, a.disabled_at FROM accounts a JOIN organisations o ON o.id = a.organisation_id";
+
+fn account_from_row(row: &SqliteRow) -> StoreResult<Account> {
+    Ok(Account {
+        id: AccountId::from_uuid(row.try_get("id")?),
+        organisation: OrgRef {
+            id: OrganisationId::from_uuid(row.try_get("organisation_id")?),
+            name: row.try_get("organisation_name")?,
+        },
+        name: row.try_get("name")?,
+        email: row.try_get("email")?,
+        role: named(row.try_get("role")?, Role::from_name, "role")?,
+        created_at: instant(row.try_get("created_at")?)?,
+        disabled_at: optional_instant(row.try_get("disabled_at")?)?,
+    })
+}
+
+async fn fetch_account(conn: &mut SqliteConnection, id: AccountId) -> StoreResult<Option<Account>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{ACCOUNT_SELECT} WHERE a.id = ?"
+    )))
+    .bind(id.as_uuid())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(account_from_row).transpose()
+}
+
+async fn insert_token(
+    conn: &mut SqliteConnection,
+    account: AccountId,
+    token: &NewToken,
+    now: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO tokens (id, account_id, secret_hash, created_at) VALUES (?, ?, ?, ?)")
+        .bind(token.id.as_uuid())
+        .bind(account.as_uuid())
+        .bind(&token.secret_hash[..])
+        .bind(micros(now))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn insert_account(
+    conn: &mut SqliteConnection,
+    request_id: Option<&RequestId>,
+    new: &NewAccount,
+    token: &NewToken,
+    now: Timestamp,
+) -> StoreResult<Account> {
+    let organisation = fetch_organisation(&mut *conn, new.organisation)
+        .await?
+        .ok_or_else(|| Error::invalid_field("organisation_id", "no such organisation"))?;
+    new.role
+        .check_allowed_in(organisation.kind)
+        .map_err(|reason| Error::invalid_field("role", reason))?;
+    let taken: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM accounts WHERE email = ? COLLATE NOCASE")
+            .bind(&new.email)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if taken.is_some() {
+        return Err(Error::AlreadyExists(format!(
+            "an account with the e-mail address {} already exists",
+            new.email
+        ))
+        .into());
+    }
+    let id = AccountId::generate();
+    sqlx::query(
+        "INSERT INTO accounts (id, organisation_id, name, email, role, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id.as_uuid())
+    .bind(new.organisation.as_uuid())
+    .bind(&new.name)
+    .bind(&new.email)
+    .bind(new.role.as_str())
+    .bind(request_id.map(RequestId::as_str))
+    .bind(micros(now))
+    .execute(&mut *conn)
+    .await?;
+    insert_token(&mut *conn, id, token, now).await?;
+    fetch_account(conn, id)
+        .await?
+        .ok_or_else(|| not_found("account just created"))
+}
+
+// ---------------------------------------------------------------- cases
+
+const CASE_SELECT: &str = "SELECT c.id, c.reference, c.status, c.category, c.subject, c.description, \
+     c.urgent, c.urgency_reason, c.beneficiary, c.dependants, c.consent_type, c.consent_date, \
+     c.partner_reference, c.departement, c.submitter_org_id, so.name AS submitter_name, \
+     c.submitted_by, sa.name AS submitted_by_name, c.handler_org_id, ho.name AS handler_name, \
+     c.assignee_id, aa.name AS assignee_name, c.resolution_outcome, c.resolved_at, c.usefulness, \
+     c.created_at, c.updated_at \
+     FROM cases c \
+     JOIN organisations so ON so.id = c.submitter_org_id \
+     JOIN accounts sa ON sa.id = c.submitted_by \
+     JOIN organisations ho ON ho.id = c.handler_org_id \
+     LEFT JOIN accounts aa ON aa.id = c.assignee_id";
+
+fn case_from_row(row: &SqliteRow) -> StoreResult<Case> {
+    let reference: String = row.try_get("reference")?;
+    let urgency = if row.try_get::<bool, _>("urgent")? {
+        Urgency::Urgent {
+            reason: row
+                .try_get::<Option<String>, _>("urgency_reason")?
+                .unwrap_or_default(),
+        }
+    } else {
+        Urgency::Normal
+    };
+    let consent_date: String = row.try_get("consent_date")?;
+    let assignee = match row.try_get::<Option<Uuid>, _>("assignee_id")? {
+        Some(id) => Some(AccountRef {
+            id: AccountId::from_uuid(id),
+            name: row.try_get("assignee_name")?,
+        }),
+        None => None,
+    };
+    let resolution = match row.try_get::<Option<String>, _>("resolution_outcome")? {
+        Some(outcome) => Some(Resolution {
+            outcome: named(&outcome, Outcome::from_name, "outcome")?,
+            at: instant(row.try_get("resolved_at")?)?,
+        }),
+        None => None,
+    };
+    Ok(Case {
+        id: CaseId::from_uuid(row.try_get("id")?),
+        reference: CaseRef::parse(&reference)
+            .map_err(|e| StoreError::Corrupt(format!("reference {reference}: {e}")))?,
+        status: named(row.try_get("status")?, Status::from_name, "status")?,
+        category: named(
+            row.try_get("category")?,
+            relais_core::case::Category::from_name,
+            "category",
+        )?,
+        subject: row.try_get("subject")?,
+        description: row.try_get("description")?,
+        urgency,
+        beneficiary: json::<Beneficiary>(row.try_get("beneficiary")?, "beneficiary")?,
+        dependants: json::<Vec<Dependant>>(row.try_get("dependants")?, "dependants")?,
+        consent: Consent {
+            kind: named(
+                row.try_get("consent_type")?,
+                ConsentType::from_name,
+                "consent type",
+            )?,
+            date: consent_date
+                .parse::<Date>()
+                .map_err(|e| StoreError::Corrupt(format!("consent date: {e}")))?,
+        },
+        partner_reference: row.try_get("partner_reference")?,
+        submitter: OrgRef {
+            id: OrganisationId::from_uuid(row.try_get("submitter_org_id")?),
+            name: row.try_get("submitter_name")?,
+        },
+        submitted_by: AccountRef {
+            id: AccountId::from_uuid(row.try_get("submitted_by")?),
+            name: row.try_get("submitted_by_name")?,
+        },
+        handler: OrgRef {
+            id: OrganisationId::from_uuid(row.try_get("handler_org_id")?),
+            name: row.try_get("handler_name")?,
+        },
+        assignee,
+        departement: departement(row.try_get("departement")?)?,
+        created_at: instant(row.try_get("created_at")?)?,
+        updated_at: instant(row.try_get("updated_at")?)?,
+        resolution,
+        usefulness: optional_named(
+            row.try_get("usefulness")?,
+            Usefulness::from_name,
+            "usefulness",
+        )?,
+    })
+}
+
+async fn fetch_case(conn: &mut SqliteConnection, key: &CaseKey) -> StoreResult<Option<Case>> {
+    let row = match key {
+        CaseKey::Id(id) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!("{CASE_SELECT} WHERE c.id = ?")))
+                .bind(id.as_uuid())
+                .fetch_optional(conn)
+                .await?
+        }
+        CaseKey::Reference(reference) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{CASE_SELECT} WHERE c.reference = ?"
+            )))
+            .bind(reference.as_str())
+            .fetch_optional(conn)
+            .await?
+        }
+    };
+    row.as_ref().map(case_from_row).transpose()
+}
+
+async fn fetch_existing_case(conn: &mut SqliteConnection, id: CaseId) -> StoreResult<Case> {
+    fetch_case(conn, &CaseKey::Id(id))
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("case {id} vanished inside its transaction")))
+}
+
+/// The fund a new case goes to: the one the partner named, else the first
+/// CPAM/CGSS created for the routing département.
+async fn route(conn: &mut SqliteConnection, submission: &Submission) -> StoreResult<OrgRef> {
+    if let Some(id) = submission.case.handler {
+        let organisation = fetch_organisation(&mut *conn, id).await?.ok_or_else(|| {
+            Error::invalid_field("handler_organisation_id", "no such organisation")
+        })?;
+        if !organisation.kind.is_caisse() {
+            return Err(Error::invalid_field(
+                "handler_organisation_id",
+                format!(
+                    "{} is a {} organisation, not a CPAM or CGSS",
+                    organisation.name, organisation.kind
+                ),
+            )
+            .into());
+        }
+        return Ok(organisation.as_ref());
+    }
+    let Some(departement) = submission
+        .case
+        .routing_departement(submission.submitter_departement)
+    else {
+        return Err(Error::FailedPrecondition(
+            "cannot route the case: neither the beneficiary's département nor the partner's is known; \
+             give beneficiary.departement or handler_organisation_id"
+                .to_owned(),
+        )
+        .into());
+    };
+    let row = sqlx::query(
+        "SELECT id, name FROM organisations WHERE departement = ? AND kind IN ('cpam', 'cgss') \
+         ORDER BY created_at, id LIMIT 1",
+    )
+    .bind(departement.code())
+    .fetch_optional(conn)
+    .await?;
+    match row {
+        Some(row) => Ok(OrgRef {
+            id: OrganisationId::from_uuid(row.try_get("id")?),
+            name: row.try_get("name")?,
+        }),
+        None => Err(Error::FailedPrecondition(format!(
+            "no CPAM or CGSS handles département {departement} in Relais yet: \
+             an administrator must create it, or name the handling organisation (handler_organisation_id)"
+        ))
+        .into()),
+    }
+}
+
+async fn unused_reference(conn: &mut SqliteConnection) -> StoreResult<CaseRef> {
+    for _ in 0..REFERENCE_ATTEMPTS {
+        let candidate = CaseRef::generate();
+        let used: Option<i64> = sqlx::query_scalar("SELECT 1 FROM cases WHERE reference = ?")
+            .bind(candidate.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+        if used.is_none() {
+            return Ok(candidate);
+        }
+    }
+    Err(StoreError::Corrupt(
+        "no unused case reference found".to_owned(),
+    ))
+}
+
+// ---------------------------------------------------------------- events and messages
+
+const EVENT_SELECT: &str = "SELECT e.sequence, e.case_id, c.reference, e.kind, e.at, \
+     e.actor_id, aa.name AS actor_name, e.actor_org_id, ao.name AS actor_org_name, \
+     e.from_status, e.to_status, e.reason, e.from_org_id, fo.name AS from_org_name, \
+     e.to_org_id, tor.name AS to_org_name, e.message_id, e.message_kind, \
+     e.submitter_org_id, e.handler_org_id \
+     FROM case_events e \
+     JOIN cases c ON c.id = e.case_id \
+     LEFT JOIN accounts aa ON aa.id = e.actor_id \
+     LEFT JOIN organisations ao ON ao.id = e.actor_org_id \
+     LEFT JOIN organisations fo ON fo.id = e.from_org_id \
+     LEFT JOIN organisations tor ON tor.id = e.to_org_id";
+
+fn org_ref(row: &SqliteRow, id: &str, name: &str) -> StoreResult<Option<OrgRef>> {
+    Ok(match row.try_get::<Option<Uuid>, _>(id)? {
+        Some(uuid) => Some(OrgRef {
+            id: OrganisationId::from_uuid(uuid),
+            name: row.try_get(name)?,
+        }),
+        None => None,
+    })
+}
+
+fn event_from_row(row: &SqliteRow) -> StoreResult<CaseEvent> {
+    let reference: String = row.try_get("reference")?;
+    let sequence: i64 = row.try_get("sequence")?;
+    let actor_id: Option<Uuid> = row.try_get("actor_id")?;
+    let actor = AccountRef {
+        id: AccountId::from_uuid(
+            actor_id
+                .ok_or_else(|| StoreError::Corrupt(format!("event {sequence} has no actor")))?,
+        ),
+        name: row.try_get("actor_name")?,
+    };
+    let actor_organisation = org_ref(row, "actor_org_id", "actor_org_name")?.ok_or_else(|| {
+        StoreError::Corrupt(format!("event {sequence} has no actor organisation"))
+    })?;
+    let message = match (
+        row.try_get::<Option<Uuid>, _>("message_id")?,
+        row.try_get::<Option<String>, _>("message_kind")?,
+    ) {
+        (Some(id), Some(kind)) => Some((
+            MessageId::from_uuid(id),
+            named(&kind, MessageKind::from_name, "message kind")?,
+        )),
+        _ => None,
+    };
+    Ok(CaseEvent {
+        sequence: u64::try_from(sequence)
+            .map_err(|_| StoreError::Corrupt(format!("event sequence {sequence}")))?,
+        case_id: CaseId::from_uuid(row.try_get("case_id")?),
+        case_reference: CaseRef::parse(&reference)
+            .map_err(|e| StoreError::Corrupt(format!("reference {reference}: {e}")))?,
+        at: instant(row.try_get("at")?)?,
+        actor,
+        actor_organisation,
+        kind: named(row.try_get("kind")?, EventKind::from_name, "event kind")?,
+        from_status: optional_named(row.try_get("from_status")?, Status::from_name, "status")?,
+        to_status: named(row.try_get("to_status")?, Status::from_name, "status")?,
+        reason: row.try_get("reason")?,
+        from_organisation: org_ref(row, "from_org_id", "from_org_name")?,
+        to_organisation: org_ref(row, "to_org_id", "to_org_name")?,
+        message,
+        submitter: OrganisationId::from_uuid(row.try_get("submitter_org_id")?),
+        handler: OrganisationId::from_uuid(row.try_get("handler_org_id")?),
+    })
+}
+
+/// Records an event and returns it as stored (with its sequence number).
+async fn insert_event(
+    conn: &mut SqliteConnection,
+    case: &Case,
+    actor: &Actor,
+    event: &relais_core::case::NewEvent,
+    request_id: &RequestId,
+    now: Timestamp,
+) -> StoreResult<CaseEvent> {
+    let sequence: i64 = sqlx::query_scalar(
+        "INSERT INTO case_events (case_id, kind, at, actor_id, actor_org_id, from_status, to_status, reason, \
+         from_org_id, to_org_id, message_id, message_kind, submitter_org_id, handler_org_id, request_id) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING sequence",
+    )
+    .bind(case.id.as_uuid())
+    .bind(event.kind.as_str())
+    .bind(micros(now))
+    .bind(actor.account.id.as_uuid())
+    .bind(actor.organisation.id.as_uuid())
+    .bind(event.from_status.map(Status::as_str))
+    .bind(event.to_status.as_str())
+    .bind(event.reason.as_deref())
+    .bind(event.from_organisation.as_ref().map(|o| o.id.as_uuid()))
+    .bind(event.to_organisation.as_ref().map(|o| o.id.as_uuid()))
+    .bind(event.message.map(|(id, _)| id.as_uuid()))
+    .bind(event.message.map(|(_, kind)| kind.as_str()))
+    .bind(case.submitter.id.as_uuid())
+    .bind(case.handler.id.as_uuid())
+    .bind(request_id.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{EVENT_SELECT} WHERE e.sequence = ?"
+    )))
+    .bind(sequence)
+    .fetch_one(conn)
+    .await?;
+    event_from_row(&row)
+}
+
+const MESSAGE_SELECT: &str = "SELECT m.id, m.case_id, m.kind, m.author_id, a.name AS author_name, \
+     m.author_org_id, o.name AS author_org_name, m.body, m.created_at \
+     FROM messages m JOIN accounts a ON a.id = m.author_id JOIN organisations o ON o.id = m.author_org_id";
+
+fn message_from_row(row: &SqliteRow) -> StoreResult<Message> {
+    Ok(Message {
+        id: MessageId::from_uuid(row.try_get("id")?),
+        case_id: CaseId::from_uuid(row.try_get("case_id")?),
+        kind: named(row.try_get("kind")?, MessageKind::from_name, "message kind")?,
+        author: AccountRef {
+            id: AccountId::from_uuid(row.try_get("author_id")?),
+            name: row.try_get("author_name")?,
+        },
+        author_organisation: OrgRef {
+            id: OrganisationId::from_uuid(row.try_get("author_org_id")?),
+            name: row.try_get("author_org_name")?,
+        },
+        body: row.try_get("body")?,
+        created_at: instant(row.try_get("created_at")?)?,
+    })
+}
+
+async fn fetch_message(conn: &mut SqliteConnection, id: MessageId) -> StoreResult<Option<Message>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{MESSAGE_SELECT} WHERE m.id = ?"
+    )))
+    .bind(id.as_uuid())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(message_from_row).transpose()
+}
+
+async fn apply_transition(
+    conn: &mut SqliteConnection,
+    case: &Case,
+    transition: &Transition,
+    now: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE cases SET status = ?, assignee_id = ?, handler_org_id = ?, resolution_outcome = ?, \
+         resolved_at = ?, usefulness = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(transition.status.as_str())
+    .bind(transition.assignee.as_ref().map(|a| a.id.as_uuid()))
+    .bind(transition.handler.id.as_uuid())
+    .bind(transition.resolution.map(|r| r.outcome.as_str()))
+    .bind(transition.resolution.map(|r| micros(r.at)))
+    .bind(transition.usefulness.map(Usefulness::as_str))
+    .bind(micros(now))
+    .bind(case.id.as_uuid())
+    .execute(&mut *conn)
+    .await?;
+    if let Some(message) = &transition.message {
+        sqlx::query(
+            "INSERT INTO messages (id, case_id, kind, author_id, author_org_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(message.id.as_uuid())
+        .bind(case.id.as_uuid())
+        .bind(message.kind.as_str())
+        .bind(message.author.id.as_uuid())
+        .bind(message.author_organisation.id.as_uuid())
+        .bind(&message.body)
+        .bind(micros(message.created_at))
+        .execute(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- the trait
+
+impl Store for SqliteStore {
+    async fn bootstrap_admin(
+        &self,
+        admin: &BootstrapAdmin,
+        now: Timestamp,
+    ) -> StoreResult<Option<Account>> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let existing: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM accounts WHERE role = 'admin' LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+        if existing.is_some() {
+            return Ok(None);
+        }
+        let organisation = NewOrganisation {
+            name: admin.organisation_name.clone(),
+            kind: OrganisationKind::Other,
+            departement: None,
+        };
+        let organisation = insert_organisation(&mut tx, None, &organisation, now).await?;
+        let account = NewAccount {
+            organisation: organisation.id,
+            name: admin.name.clone(),
+            email: admin.email.clone(),
+            role: Role::Admin,
+        };
+        let account = insert_account(&mut tx, None, &account, &admin.token, now).await?;
+        tx.commit().await?;
+        Ok(Some(account))
+    }
+
+    async fn create_organisation(
+        &self,
+        request_id: &RequestId,
+        new: &NewOrganisation,
+        now: Timestamp,
+    ) -> StoreResult<Organisation> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let earlier = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ORGANISATION_COLUMNS} FROM organisations WHERE request_id = ?"
+        )))
+        .bind(request_id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = earlier {
+            return organisation_from_row(&row);
+        }
+        let organisation = insert_organisation(&mut tx, Some(request_id), new, now).await?;
+        tx.commit().await?;
+        Ok(organisation)
+    }
+
+    async fn organisation(&self, id: OrganisationId) -> StoreResult<Option<Organisation>> {
+        let mut conn = self.inner.reader.acquire().await?;
+        fetch_organisation(&mut conn, id).await
+    }
+
+    async fn list_organisations(
+        &self,
+        filter: &OrganisationFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Organisation>> {
+        let limit = page.limit(DEFAULT_DIRECTORY_PAGE);
+        let cursor = Cursor::decode(&page.token)?;
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {ORGANISATION_COLUMNS} FROM organisations WHERE 1 = 1"
+        ));
+        if let Some(kind) = filter.kind {
+            query.push(" AND kind = ").push_bind(kind.as_str());
+        }
+        if let Some(departement) = filter.departement {
+            query
+                .push(" AND departement = ")
+                .push_bind(departement.code());
+        }
+        push_cursor(&mut query, "", cursor);
+        query
+            .push(" ORDER BY created_at, id LIMIT ")
+            .push_bind(i64::from(limit) + 1);
+        let rows = query.build().fetch_all(&self.inner.reader).await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                let organisation = organisation_from_row(row)?;
+                Ok((
+                    cursor_of(organisation.created_at, organisation.id.as_uuid()),
+                    organisation,
+                ))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(paginate(items, limit))
+    }
+
+    async fn create_account(
+        &self,
+        request_id: &RequestId,
+        new: &NewAccount,
+        token: &NewToken,
+        now: Timestamp,
+    ) -> StoreResult<(Account, bool)> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let earlier = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{ACCOUNT_SELECT} WHERE a.request_id = ?"
+        )))
+        .bind(request_id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = earlier {
+            return Ok((account_from_row(&row)?, false));
+        }
+        let account = insert_account(&mut tx, Some(request_id), new, token, now).await?;
+        tx.commit().await?;
+        Ok((account, true))
+    }
+
+    async fn account(&self, id: AccountId) -> StoreResult<Option<Account>> {
+        let mut conn = self.inner.reader.acquire().await?;
+        fetch_account(&mut conn, id).await
+    }
+
+    async fn list_accounts(
+        &self,
+        organisation: Option<OrganisationId>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Account>> {
+        let limit = page.limit(DEFAULT_DIRECTORY_PAGE);
+        let cursor = Cursor::decode(&page.token)?;
+        let mut query = QueryBuilder::<Sqlite>::new(format!("{ACCOUNT_SELECT} WHERE 1 = 1"));
+        if let Some(organisation) = organisation {
+            query
+                .push(" AND a.organisation_id = ")
+                .push_bind(organisation.as_uuid());
+        }
+        push_cursor(&mut query, "a.", cursor);
+        query
+            .push(" ORDER BY a.created_at, a.id LIMIT ")
+            .push_bind(i64::from(limit) + 1);
+        let rows = query.build().fetch_all(&self.inner.reader).await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                let account = account_from_row(row)?;
+                Ok((cursor_of(account.created_at, account.id.as_uuid()), account))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(paginate(items, limit))
+    }
+
+    async fn disable_account(&self, id: AccountId, now: Timestamp) -> StoreResult<Account> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        sqlx::query("UPDATE accounts SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL")
+            .bind(micros(now))
+            .bind(id.as_uuid())
+            .execute(&mut *tx)
+            .await?;
+        let account = fetch_account(&mut tx, id)
+            .await?
+            .ok_or_else(|| not_found(format!("account {id}")))?;
+        tx.commit().await?;
+        Ok(account)
+    }
+
+    async fn add_token(
+        &self,
+        account: AccountId,
+        token: &NewToken,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        if fetch_account(&mut tx, account).await?.is_none() {
+            return Err(not_found(format!("account {account}")));
+        }
+        insert_token(&mut tx, account, token, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn token_owner(
+        &self,
+        secret_hash: &[u8; 32],
+        now: Timestamp,
+    ) -> StoreResult<Option<TokenOwner>> {
+        let mut conn = self.inner.reader.acquire().await?;
+        let row = sqlx::query(
+            "SELECT t.id AS token_id, t.account_id FROM tokens t JOIN accounts a ON a.id = t.account_id \
+             WHERE t.secret_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?) \
+             AND a.disabled_at IS NULL",
+        )
+        .bind(&secret_hash[..])
+        .bind(micros(now))
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let token_id = TokenId::from_uuid(row.try_get("token_id")?);
+        let account_id = AccountId::from_uuid(row.try_get("account_id")?);
+        let account = fetch_account(&mut conn, account_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("token {token_id} without account")))?;
+        let organisation = fetch_organisation(&mut conn, account.organisation.id)
+            .await?
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("account {account_id} without organisation"))
+            })?;
+        Ok(Some(TokenOwner {
+            token_id,
+            account,
+            organisation,
+        }))
+    }
+
+    async fn submit_case(&self, submission: Submission) -> StoreResult<Submitted> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let earlier = sqlx::query("SELECT id, reference, request_fingerprint FROM cases WHERE submitter_org_id = ? AND request_id = ?")
+            .bind(submission.submitter.id.as_uuid())
+            .bind(submission.request_id.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(row) = earlier {
+            let fingerprint: Vec<u8> = row.try_get("request_fingerprint")?;
+            if fingerprint != submission.fingerprint {
+                let reference: String = row.try_get("reference")?;
+                return Err(Error::AlreadyExists(format!(
+                    "request_id {} already created case {reference} with different content; use a new request_id for a new case",
+                    submission.request_id
+                ))
+                .into());
+            }
+            let case = fetch_existing_case(&mut tx, CaseId::from_uuid(row.try_get("id")?)).await?;
+            return Ok(Submitted {
+                case,
+                replayed: true,
+            });
+        }
+
+        let handler = route(&mut tx, &submission).await?;
+        let reference = unused_reference(&mut tx).await?;
+        let id = CaseId::generate();
+        let new = &submission.case;
+        let now = micros(submission.now);
+        let (urgent, urgency_reason) = match &new.urgency {
+            Urgency::Normal => (false, None),
+            Urgency::Urgent { reason } => (true, Some(reason.as_str())),
+        };
+        let departement = new
+            .routing_departement(submission.submitter_departement)
+            .map(|d| d.code());
+        sqlx::query(
+            "INSERT INTO cases (id, reference, status, category, subject, description, urgent, urgency_reason, \
+             beneficiary, dependants, consent_type, consent_date, partner_reference, departement, nir, agdref, \
+             submitter_org_id, submitted_by, handler_org_id, request_id, request_fingerprint, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id.as_uuid())
+        .bind(reference.as_str())
+        .bind(Status::Submitted.as_str())
+        .bind(new.category.as_str())
+        .bind(&new.subject)
+        .bind(&new.description)
+        .bind(urgent)
+        .bind(urgency_reason)
+        .bind(to_json(&new.beneficiary)?)
+        .bind(to_json(&new.dependants)?)
+        .bind(new.consent.kind.as_str())
+        .bind(new.consent.date.to_string())
+        .bind(new.partner_reference.as_deref())
+        .bind(departement)
+        .bind(new.beneficiary.nir.as_ref().map(|n| n.as_str()))
+        .bind(new.beneficiary.agdref.as_ref().map(|a| a.as_str()))
+        .bind(submission.submitter.id.as_uuid())
+        .bind(submission.submitted_by.id.as_uuid())
+        .bind(handler.id.as_uuid())
+        .bind(submission.request_id.as_str())
+        .bind(&submission.fingerprint[..])
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let case = fetch_existing_case(&mut tx, id).await?;
+        let actor = Actor {
+            account: submission.submitted_by.clone(),
+            organisation: submission.submitter.clone(),
+        };
+        let first = relais_core::case::NewEvent {
+            kind: EventKind::Submitted,
+            from_status: None,
+            to_status: Status::Submitted,
+            reason: None,
+            from_organisation: None,
+            to_organisation: None,
+            message: None,
+        };
+        let event = insert_event(
+            &mut tx,
+            &case,
+            &actor,
+            &first,
+            &submission.request_id,
+            submission.now,
+        )
+        .await?;
+        tx.commit().await?;
+        // Still holding the writer: events reach watchers in commit order.
+        self.inner.events.publish(event);
+        Ok(Submitted {
+            case,
+            replayed: false,
+        })
+    }
+
+    async fn case(&self, key: &CaseKey) -> StoreResult<Option<Case>> {
+        let mut conn = self.inner.reader.acquire().await?;
+        fetch_case(&mut conn, key).await
+    }
+
+    async fn update_case<F>(
+        &self,
+        key: &CaseKey,
+        request_id: &RequestId,
+        actor: &Actor,
+        now: Timestamp,
+        decide: F,
+    ) -> StoreResult<Updated>
+    where
+        F: FnOnce(&Case) -> Result<Transition, Error> + Send,
+    {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let case = fetch_case(&mut tx, key)
+            .await?
+            .ok_or_else(|| not_found(format!("case {key}")))?;
+        let earlier: Option<Option<Uuid>> = sqlx::query_scalar(
+            "SELECT message_id FROM case_events WHERE case_id = ? AND request_id = ?",
+        )
+        .bind(case.id.as_uuid())
+        .bind(request_id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(message_id) = earlier {
+            let message = match message_id {
+                Some(id) => fetch_message(&mut tx, MessageId::from_uuid(id)).await?,
+                None => None,
+            };
+            return Ok(Updated {
+                case,
+                message,
+                replayed: true,
+            });
+        }
+        let transition = decide(&case)?;
+        apply_transition(&mut tx, &case, &transition, now).await?;
+        let updated = fetch_existing_case(&mut tx, case.id).await?;
+        let event =
+            insert_event(&mut tx, &updated, actor, &transition.event, request_id, now).await?;
+        let message = match &transition.message {
+            Some(message) => fetch_message(&mut tx, message.id).await?,
+            None => None,
+        };
+        tx.commit().await?;
+        self.inner.events.publish(event);
+        Ok(Updated {
+            case: updated,
+            message,
+            replayed: false,
+        })
+    }
+
+    async fn list_cases(&self, filter: &CaseFilter, page: &PageRequest) -> StoreResult<Page<Case>> {
+        let limit = page.limit(DEFAULT_CASE_PAGE);
+        let cursor = Cursor::decode(&page.token)?;
+        let mut query = QueryBuilder::<Sqlite>::new(format!("{CASE_SELECT} WHERE 1 = 1"));
+        match filter.scope {
+            CaseScope::SubmittedBy(org) => {
+                query
+                    .push(" AND c.submitter_org_id = ")
+                    .push_bind(org.as_uuid());
+            }
+            CaseScope::HandledBy(org) => {
+                query
+                    .push(" AND c.handler_org_id = ")
+                    .push_bind(org.as_uuid());
+            }
+            CaseScope::All => {}
+        }
+        if !filter.statuses.is_empty() {
+            query.push(" AND c.status IN (");
+            let mut list = query.separated(", ");
+            for status in &filter.statuses {
+                list.push_bind(status.as_str());
+            }
+            query.push(")");
+        }
+        if !filter.categories.is_empty() {
+            query.push(" AND c.category IN (");
+            let mut list = query.separated(", ");
+            for category in &filter.categories {
+                list.push_bind(category.as_str());
+            }
+            query.push(")");
+        }
+        if let Some(handler) = filter.handler {
+            query
+                .push(" AND c.handler_org_id = ")
+                .push_bind(handler.as_uuid());
+        }
+        if let Some(submitter) = filter.submitter {
+            query
+                .push(" AND c.submitter_org_id = ")
+                .push_bind(submitter.as_uuid());
+        }
+        if let Some(assignee) = filter.assignee {
+            query
+                .push(" AND c.assignee_id = ")
+                .push_bind(assignee.as_uuid());
+        }
+        push_cursor(&mut query, "c.", cursor);
+        query
+            .push(" ORDER BY c.created_at, c.id LIMIT ")
+            .push_bind(i64::from(limit) + 1);
+        let rows = query.build().fetch_all(&self.inner.reader).await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                let case = case_from_row(row)?;
+                Ok((cursor_of(case.created_at, case.id.as_uuid()), case))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(paginate(items, limit))
+    }
+
+    async fn messages(&self, case: CaseId) -> StoreResult<Vec<Message>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{MESSAGE_SELECT} WHERE m.case_id = ? ORDER BY m.created_at, m.id"
+        )))
+        .bind(case.as_uuid())
+        .fetch_all(&self.inner.reader)
+        .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+
+    async fn history(&self, case: CaseId) -> StoreResult<Vec<CaseEvent>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{EVENT_SELECT} WHERE e.case_id = ? ORDER BY e.sequence"
+        )))
+        .bind(case.as_uuid())
+        .fetch_all(&self.inner.reader)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    async fn events_after(&self, sequence: u64, limit: u32) -> StoreResult<Vec<CaseEvent>> {
+        let after = i64::try_from(sequence).unwrap_or(i64::MAX);
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{EVENT_SELECT} WHERE e.sequence > ? ORDER BY e.sequence LIMIT ?"
+        )))
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.inner.reader)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    async fn last_event_sequence(&self) -> StoreResult<u64> {
+        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(sequence) FROM case_events")
+            .fetch_one(&self.inner.reader)
+            .await?;
+        Ok(last.and_then(|s| u64::try_from(s).ok()).unwrap_or(0))
+    }
+}
+
+fn cursor_of(created_at: Timestamp, id: Uuid) -> Cursor {
+    Cursor {
+        created_at: micros(created_at),
+        id,
+    }
+}
+
+/// Keeps only rows after the cursor, in (created_at, id) order; `prefix` is the table alias.
+fn push_cursor(query: &mut QueryBuilder<Sqlite>, prefix: &str, cursor: Option<Cursor>) {
+    if let Some(cursor) = cursor {
+        query
+            .push(format!(" AND ({prefix}created_at, {prefix}id) > ("))
+            .push_bind(cursor.created_at)
+            .push(", ")
+            .push_bind(cursor.id)
+            .push(")");
+    }
+}

@@ -1,0 +1,211 @@
+//! The `relais-server` binary as an operator runs it.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Output, Stdio},
+};
+
+use relais_client::{RelaisClient, pb};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_relais-server");
+
+struct Running {
+    child: Child,
+    url: String,
+    /// The administrator token, when this start created the administrator.
+    admin_token: Option<String>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn database_url(directory: &Path) -> String {
+    format!("sqlite://{}", directory.join("relais.db").display())
+}
+
+/// Starts the server on a free port and reads what it prints until it serves.
+fn start(directory: &Path) -> Running {
+    let mut child = Command::new(BINARY)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &database_url(directory),
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("relais-server starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut admin_token = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("readable output");
+        if let Some(token) = line.trim().strip_prefix("export RELAIS_TOKEN=") {
+            admin_token = Some(token.to_owned());
+        }
+        if let Some(rest) = line.strip_prefix("Relais is serving on ") {
+            let url = rest.split_whitespace().next().expect("a URL").to_owned();
+            return Running {
+                child,
+                url,
+                admin_token,
+            };
+        }
+    }
+    let _ = child.kill();
+    let status = child.wait();
+    panic!("relais-server ended before serving: {status:?}");
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BINARY)
+        .args(args)
+        .output()
+        .expect("relais-server runs")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_start_prints_the_admin_token_once_and_acknowledged_cases_survive_a_kill() {
+    let directory = tempfile::tempdir().unwrap();
+    let first = start(directory.path());
+    let token = first
+        .admin_token
+        .clone()
+        .expect("a fresh database prints the administrator's token");
+    let admin = RelaisClient::connect(&first.url, Some(&token))
+        .await
+        .unwrap();
+    let cpam = admin
+        .create_organisation(pb::CreateOrganisationRequest {
+            name: "CPAM de Paris".to_owned(),
+            kind: pb::OrganisationKind::Cpam.into(),
+            departement: "75".to_owned(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let counter = admin
+        .create_organisation(pb::CreateOrganisationRequest {
+            name: "France Services Belleville".to_owned(),
+            kind: pb::OrganisationKind::FranceServices.into(),
+            departement: "75".to_owned(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .organisation
+        .unwrap();
+    assert!(cpam.organisation.is_some());
+    let partner_token = admin
+        .create_account(pb::CreateAccountRequest {
+            organisation_id: counter.id,
+            name: "Inès Moreau".to_owned(),
+            email: "ines@fs-belleville.example".to_owned(),
+            role: pb::Role::PartnerAgent.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .token;
+    let partner = RelaisClient::connect(&first.url, Some(&partner_token))
+        .await
+        .unwrap();
+    let mut acknowledged = Vec::new();
+    for i in 0..10 {
+        let case = partner.submit_case(case(i)).await.unwrap().case.unwrap();
+        acknowledged.push(case.reference);
+    }
+
+    // No graceful shutdown: the process is killed outright.
+    drop(first);
+
+    let second = start(directory.path());
+    assert!(
+        second.admin_token.is_none(),
+        "the token is printed on the first start only"
+    );
+    let partner = RelaisClient::connect(&second.url, Some(&partner_token))
+        .await
+        .unwrap();
+    let listed = partner
+        .list_cases(pb::ListCasesRequest::default())
+        .await
+        .unwrap();
+    let references: Vec<String> = listed.cases.into_iter().map(|c| c.reference).collect();
+    assert_eq!(references, acknowledged);
+}
+
+fn case(i: usize) -> pb::SubmitCaseRequest {
+    pb::SubmitCaseRequest {
+        category: pb::Category::RightsCertificate.into(),
+        subject: format!("Attestation de droits {i}"),
+        description: "Besoin d'une attestation pour une hospitalisation.".to_owned(),
+        beneficiary: Some(pb::Beneficiary {
+            last_name: "Martin".to_owned(),
+            first_names: "Lucie".to_owned(),
+            birth_date: "1980-02-03".to_owned(),
+            residence: Some(pb::beneficiary::Residence::PostalAddress(
+                pb::PostalAddress {
+                    line1: "3 rue des Pyrénées".to_owned(),
+                    postal_code: "75020".to_owned(),
+                    city: "Paris".to_owned(),
+                    ..Default::default()
+                },
+            )),
+            ..Default::default()
+        }),
+        consent: Some(pb::Consent {
+            r#type: pb::ConsentType::Phone.into(),
+            date: "2026-02-01".to_owned(),
+        }),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn bootstrap_prints_json_once_and_then_creates_nothing() {
+    let directory = tempfile::tempdir().unwrap();
+    let url = database_url(directory.path());
+    let first = run(&["bootstrap", "--json", "--database-url", &url]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let created: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(created["created"], true);
+    assert!(created["token"].as_str().unwrap().starts_with("rls_"));
+    assert!(created["account_id"].as_str().is_some());
+
+    let second = run(&["bootstrap", "--json", "--database-url", &url]);
+    assert!(second.status.success());
+    let again: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
+    assert_eq!(again, serde_json::json!({ "created": false }));
+}
+
+#[test]
+fn plaintext_is_refused_off_loopback_with_the_reason() {
+    let directory = tempfile::tempdir().unwrap();
+    let url = database_url(directory.path());
+    let output = run(&["--listen", "0.0.0.0:0", "--database-url", &url]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("loopback"), "{stderr}");
+}
+
+#[test]
+fn a_misspelt_setting_is_an_error_not_a_default() {
+    let directory = tempfile::tempdir().unwrap();
+    let config = directory.path().join("relais.toml");
+    std::fs::write(&config, "lisen = \"127.0.0.1:6000\"\n").unwrap();
+    let output = run(&["bootstrap", "--config", config.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("lisen"), "{stderr}");
+}

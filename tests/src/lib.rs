@@ -1,0 +1,421 @@
+//! The test harness: a real `relais-server` on its own SQLite file, served on
+//! `127.0.0.1:0`, and real clients for the accounts a scenario needs.
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+
+use relais_client::{RelaisClient, pb};
+use relais_core::clock::{Clock, SystemClock};
+use relais_server::config::{Config, DatabaseUrl};
+use tempfile::TempDir;
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tonic::{Code, Status};
+use tonic_types::StatusExt;
+
+/// A running server with its own database. Dropping it stops the server and
+/// deletes the database.
+#[derive(Debug)]
+pub struct TestServer {
+    pub url: String,
+    pub admin_token: String,
+    directory: Arc<TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestServer {
+    /// A server on a fresh database, with its first administrator.
+    pub async fn start() -> TestServer {
+        let directory = Arc::new(TempDir::new().expect("a temporary directory"));
+        TestServer::start_in(directory, None, Arc::new(SystemClock), None).await
+    }
+
+    /// A server on a fresh database whose time is `clock`.
+    pub async fn start_with_clock(clock: Arc<dyn Clock>) -> TestServer {
+        let directory = Arc::new(TempDir::new().expect("a temporary directory"));
+        TestServer::start_in(directory, None, clock, None).await
+    }
+
+    async fn start_in(
+        directory: Arc<TempDir>,
+        admin_token: Option<String>,
+        clock: Arc<dyn Clock>,
+        address: Option<SocketAddr>,
+    ) -> TestServer {
+        let database = directory.path().join("relais.db");
+        let config = Config {
+            database_url: DatabaseUrl::new(format!("sqlite://{}", database.display())),
+            ..Config::default()
+        };
+        let admin_token = match admin_token {
+            Some(token) => token,
+            None => relais_server::bootstrap(&config)
+                .await
+                .expect("bootstrap")
+                .created
+                .expect("a fresh database gets an administrator")
+                .token
+                .expose()
+                .to_owned(),
+        };
+        let address = address.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let listener = TcpListener::bind(address).await.expect("a free port");
+        let url = format!("http://{}", listener.local_addr().expect("a bound address"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        let task = tokio::spawn(relais_server::launch_with_clock(
+            config, listener, shutdown, clock,
+        ));
+        TestServer {
+            url,
+            admin_token,
+            directory,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// The SQLite file behind this server.
+    pub fn database_path(&self) -> PathBuf {
+        self.directory.path().join("relais.db")
+    }
+
+    /// Stops the server gracefully and starts a new one on the same database
+    /// and address: what an operator's restart does. Connected clients see
+    /// the connection drop and reconnect.
+    pub async fn restart(mut self) -> TestServer {
+        self.shutdown().await;
+        let directory = Arc::clone(&self.directory);
+        let token = self.admin_token.clone();
+        let address: SocketAddr = self
+            .url
+            .trim_start_matches("http://")
+            .parse()
+            .expect("the server's address");
+        TestServer::start_in(directory, Some(token), Arc::new(SystemClock), Some(address)).await
+    }
+
+    /// Stops the server and waits until it has finished.
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await
+                .expect("the server task")
+                .expect("the server stopped cleanly");
+        }
+    }
+
+    pub async fn client(&self, token: &str) -> RelaisClient {
+        RelaisClient::connect(&self.url, Some(token))
+            .await
+            .expect("connect")
+    }
+
+    pub async fn anonymous(&self) -> RelaisClient {
+        RelaisClient::connect(&self.url, None)
+            .await
+            .expect("connect")
+    }
+
+    pub async fn admin(&self) -> RelaisClient {
+        self.client(&self.admin_token).await
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// An organisation created for a scenario.
+#[derive(Debug, Clone)]
+pub struct Org {
+    pub id: String,
+    pub name: String,
+}
+
+/// An account created for a scenario, with its connected client.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub token: String,
+    pub client: RelaisClient,
+}
+
+/// The cast most scenarios need: two funds, two partner counters, an association.
+#[derive(Debug)]
+pub struct World {
+    pub server: TestServer,
+    pub admin: RelaisClient,
+    /// CPAM de Paris (75).
+    pub cpam: Org,
+    /// CPAM de la Seine-Saint-Denis (93).
+    pub cpam_93: Org,
+    /// France Services Belleville (75): partner A.
+    pub counter: Org,
+    /// France Services Montreuil (93): partner B.
+    pub other_counter: Org,
+    pub association: Org,
+    /// Agents of the CPAM de Paris.
+    pub agent: User,
+    pub second_agent: User,
+    pub supervisor: User,
+    /// An agent of the CPAM 93.
+    pub agent_93: User,
+    /// A facilitator of partner A.
+    pub partner: User,
+    /// A facilitator of partner B.
+    pub other_partner: User,
+    /// A volunteer of the association.
+    pub volunteer: User,
+}
+
+impl World {
+    pub async fn new() -> World {
+        let server = TestServer::start().await;
+        let admin = server.admin().await;
+        let cpam = create_org(&admin, "CPAM de Paris", pb::OrganisationKind::Cpam, "75").await;
+        let cpam_93 = create_org(
+            &admin,
+            "CPAM de la Seine-Saint-Denis",
+            pb::OrganisationKind::Cpam,
+            "93",
+        )
+        .await;
+        let counter = create_org(
+            &admin,
+            "France Services Belleville",
+            pb::OrganisationKind::FranceServices,
+            "75",
+        )
+        .await;
+        let other_counter = create_org(
+            &admin,
+            "France Services Montreuil",
+            pb::OrganisationKind::FranceServices,
+            "93",
+        )
+        .await;
+        let association = create_org(
+            &admin,
+            "Secours populaire Paris",
+            pb::OrganisationKind::Association,
+            "75",
+        )
+        .await;
+        let agent = create_user(&server, &admin, &cpam, "Awa Diallo", pb::Role::CaisseAgent).await;
+        let second_agent = create_user(
+            &server,
+            &admin,
+            &cpam,
+            "Bruno Lefèvre",
+            pb::Role::CaisseAgent,
+        )
+        .await;
+        let supervisor = create_user(
+            &server,
+            &admin,
+            &cpam,
+            "Claire Martin",
+            pb::Role::Supervisor,
+        )
+        .await;
+        let agent_93 = create_user(
+            &server,
+            &admin,
+            &cpam_93,
+            "Djamel Haddad",
+            pb::Role::CaisseAgent,
+        )
+        .await;
+        let partner = create_user(
+            &server,
+            &admin,
+            &counter,
+            "Inès Moreau",
+            pb::Role::PartnerAgent,
+        )
+        .await;
+        let other_partner = create_user(
+            &server,
+            &admin,
+            &other_counter,
+            "Jules Petit",
+            pb::Role::PartnerAgent,
+        )
+        .await;
+        let volunteer = create_user(
+            &server,
+            &admin,
+            &association,
+            "Karim Benali",
+            pb::Role::PartnerAgent,
+        )
+        .await;
+        World {
+            server,
+            admin,
+            cpam,
+            cpam_93,
+            counter,
+            other_counter,
+            association,
+            agent,
+            second_agent,
+            supervisor,
+            agent_93,
+            partner,
+            other_partner,
+            volunteer,
+        }
+    }
+
+    /// Partner A submits [`sample_case`] and gets its reference back.
+    pub async fn submitted_case(&self) -> pb::Case {
+        self.partner
+            .client
+            .submit_case(sample_case())
+            .await
+            .expect("submit")
+            .case
+            .expect("a case")
+    }
+}
+
+pub async fn create_org(
+    admin: &RelaisClient,
+    name: &str,
+    kind: pb::OrganisationKind,
+    departement: &str,
+) -> Org {
+    let organisation = admin
+        .create_organisation(pb::CreateOrganisationRequest {
+            request_id: String::new(),
+            name: name.to_owned(),
+            kind: kind.into(),
+            departement: departement.to_owned(),
+        })
+        .await
+        .expect("create organisation")
+        .organisation
+        .expect("an organisation");
+    Org {
+        id: organisation.id,
+        name: organisation.name,
+    }
+}
+
+pub async fn create_user(
+    server: &TestServer,
+    admin: &RelaisClient,
+    org: &Org,
+    name: &str,
+    role: pb::Role,
+) -> User {
+    let email = format!(
+        "{}@{}.test",
+        name.to_lowercase()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "."),
+        org.id
+    );
+    let created = admin
+        .create_account(pb::CreateAccountRequest {
+            request_id: String::new(),
+            organisation_id: org.id.clone(),
+            name: name.to_owned(),
+            email,
+            role: role.into(),
+        })
+        .await
+        .expect("create account");
+    let account = created.account.expect("an account");
+    User {
+        id: account.id,
+        name: account.name,
+        client: server.client(&created.token).await,
+        token: created.token,
+    }
+}
+
+/// A valid case about a beneficiary living in Paris (75), with a NIR.
+pub fn sample_case() -> pb::SubmitCaseRequest {
+    pb::SubmitCaseRequest {
+        request_id: String::new(),
+        category: pb::Category::CarteVitale.into(),
+        subject: "Carte Vitale perdue".to_owned(),
+        description:
+            "Mme Kovalenko a perdu sa carte Vitale et a besoin d'une attestation de droits."
+                .to_owned(),
+        urgency: pb::Urgency::Normal.into(),
+        urgency_reason: String::new(),
+        beneficiary: Some(pb::Beneficiary {
+            last_name: "Kovalenko".to_owned(),
+            first_names: "Olena".to_owned(),
+            birth_date: "1995-10-14".to_owned(),
+            sex: pb::Sex::Female.into(),
+            nir: "295109912611193".to_owned(),
+            agdref_number: "0123456789".to_owned(),
+            nationality: "UA".to_owned(),
+            situation: pb::Situation::TemporaryProtection.into(),
+            residence: Some(pb::beneficiary::Residence::PostalAddress(
+                pb::PostalAddress {
+                    line1: "12 rue Oberkampf".to_owned(),
+                    line2: String::new(),
+                    postal_code: "75011".to_owned(),
+                    city: "Paris".to_owned(),
+                },
+            )),
+            phone: "06 12 34 56 78".to_owned(),
+            email: "olena.kovalenko@example.org".to_owned(),
+            preferred_language: "uk".to_owned(),
+            departement: String::new(),
+        }),
+        dependants: vec![pb::Dependant {
+            last_name: "Kovalenko".to_owned(),
+            first_names: "Taras".to_owned(),
+            birth_date: "2015-04-02".to_owned(),
+            sex: pb::Sex::Male.into(),
+            relationship: pb::Relationship::Child.into(),
+            nir: String::new(),
+        }],
+        consent: Some(pb::Consent {
+            r#type: pb::ConsentType::Paper.into(),
+            date: "2026-01-05".to_owned(),
+        }),
+        partner_reference: "FS-BEL-0042".to_owned(),
+        handler_organisation_id: String::new(),
+    }
+}
+
+/// The fields named by an INVALID_ARGUMENT status's field violations.
+pub fn violated_fields(status: &Status) -> Vec<String> {
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    status
+        .get_error_details()
+        .bad_request()
+        .map(|bad| {
+            bad.field_violations
+                .iter()
+                .map(|v| v.field.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A raw request carrying `token`, for tests that drive the generated stubs
+/// directly (to choose request ids themselves, for instance).
+pub fn authorized<T>(token: &str, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    let value = format!("Bearer {token}")
+        .parse()
+        .expect("a token is header-safe");
+    request.metadata_mut().insert("authorization", value);
+    request
+}

@@ -1,0 +1,250 @@
+//! Organisations and accounts, and the standard gRPC services.
+
+use futures::StreamExt;
+use relais_client::pb;
+use relais_tests::{TestServer, World, create_org, violated_fields};
+use tonic::Code;
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
+use tonic_reflection::pb::v1::{
+    ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+    server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+};
+
+fn organisation(
+    name: &str,
+    kind: pb::OrganisationKind,
+    departement: &str,
+) -> pb::CreateOrganisationRequest {
+    pb::CreateOrganisationRequest {
+        request_id: String::new(),
+        name: name.to_owned(),
+        kind: kind.into(),
+        departement: departement.to_owned(),
+    }
+}
+
+fn account(org: &str, name: &str, email: &str, role: pb::Role) -> pb::CreateAccountRequest {
+    pb::CreateAccountRequest {
+        request_id: String::new(),
+        organisation_id: org.to_owned(),
+        name: name.to_owned(),
+        email: email.to_owned(),
+        role: role.into(),
+    }
+}
+
+#[tokio::test]
+async fn organisations_are_validated_unique_and_idempotent() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+
+    let err = admin
+        .create_organisation(organisation("", pb::OrganisationKind::Unspecified, ""))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&err), ["name", "kind"]);
+    let err = admin
+        .create_organisation(organisation("CPAM", pb::OrganisationKind::Cpam, ""))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&err), ["departement"]);
+    let err = admin
+        .create_organisation(organisation("CPAM", pb::OrganisationKind::Cpam, "96"))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&err), ["departement"]);
+
+    let mut request = organisation("CPAM du Rhône", pb::OrganisationKind::Cpam, "69");
+    request.request_id = "org-69".to_owned();
+    let first = admin
+        .create_organisation(request.clone())
+        .await
+        .unwrap()
+        .organisation
+        .unwrap();
+    let retried = admin
+        .create_organisation(request)
+        .await
+        .unwrap()
+        .organisation
+        .unwrap();
+    assert_eq!(first, retried);
+    let err = admin
+        .create_organisation(organisation(
+            "cpam du rhône",
+            pb::OrganisationKind::Cpam,
+            "69",
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::AlreadyExists);
+
+    let listed = admin
+        .list_organisations(pb::ListOrganisationsRequest {
+            kind: pb::OrganisationKind::Cpam.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(listed.organisations, [first]);
+}
+
+#[tokio::test]
+async fn accounts_fit_their_organisation_and_get_a_working_token_once() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let cpam = create_org(&admin, "CPAM de Paris", pb::OrganisationKind::Cpam, "75").await;
+    let counter = create_org(
+        &admin,
+        "France Services Belleville",
+        pb::OrganisationKind::FranceServices,
+        "75",
+    )
+    .await;
+
+    let err = admin
+        .create_account(account(
+            &counter.id,
+            "Awa",
+            "awa@example.fr",
+            pb::Role::CaisseAgent,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&err), ["role"]);
+    let err = admin
+        .create_account(account(
+            &cpam.id,
+            "Inès",
+            "ines@example.fr",
+            pb::Role::PartnerAgent,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&err), ["role"]);
+    let err = admin
+        .create_account(account("nope", "", "not-an-email", pb::Role::Unspecified))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        violated_fields(&err),
+        ["organisation_id", "name", "email", "role"]
+    );
+
+    let mut request = account(
+        &cpam.id,
+        "Awa Diallo",
+        "awa@cpam-paris.example",
+        pb::Role::CaisseAgent,
+    );
+    request.request_id = "account-awa".to_owned();
+    let created = admin.create_account(request.clone()).await.unwrap();
+    assert!(created.token.starts_with("rls_"));
+    let retried = admin.create_account(request).await.unwrap();
+    assert_eq!(retried.account, created.account);
+    assert!(retried.token.is_empty(), "a token is shown once only");
+
+    let err = admin
+        .create_account(account(
+            &cpam.id,
+            "Autre Awa",
+            "AWA@cpam-paris.example",
+            pb::Role::CaisseAgent,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::AlreadyExists);
+
+    let awa = server.client(&created.token).await;
+    let me = awa.who_am_i().await.unwrap();
+    assert_eq!(me.account.unwrap().role(), pb::Role::CaisseAgent);
+    assert_eq!(me.organisation.unwrap().id, cpam.id);
+
+    // A second token works beside the first.
+    let account_id = created.account.unwrap().id;
+    let issued = admin.issue_token(&account_id).await.unwrap();
+    assert_ne!(issued.token, created.token);
+    server.client(&issued.token).await.who_am_i().await.unwrap();
+    let err = admin.issue_token("f00").await.unwrap_err();
+    assert_eq!(violated_fields(&err), ["account_id"]);
+}
+
+#[tokio::test]
+async fn disabling_is_idempotent_and_not_for_oneself() {
+    let world = World::new().await;
+    let first = world
+        .admin
+        .disable_account(&world.agent.id)
+        .await
+        .unwrap()
+        .account
+        .unwrap();
+    let again = world
+        .admin
+        .disable_account(&world.agent.id)
+        .await
+        .unwrap()
+        .account
+        .unwrap();
+    assert!(first.disabled);
+    assert_eq!(first.disable_time, again.disable_time);
+    let me = world.admin.who_am_i().await.unwrap().account.unwrap();
+    let err = world.admin.disable_account(&me.id).await.unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    let err = world
+        .admin
+        .disable_account(&world.cpam.id)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+}
+
+#[tokio::test]
+async fn health_and_reflection_are_served() {
+    let server = TestServer::start().await;
+    let channel = tonic::transport::Endpoint::from_shared(server.url.clone())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut health = HealthClient::new(channel.clone());
+    for service in ["", "relais.v1.CaseService", "relais.v1.AdminService"] {
+        let status = health
+            .check(HealthCheckRequest {
+                service: service.to_owned(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .status();
+        assert_eq!(status, ServingStatus::Serving, "{service:?}");
+    }
+
+    let mut reflection = ServerReflectionClient::new(channel);
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut responses = reflection
+        .server_reflection_info(futures::stream::iter([request]))
+        .await
+        .unwrap()
+        .into_inner();
+    let response = responses.next().await.unwrap().unwrap();
+    let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
+        panic!("unexpected reflection answer {response:?}");
+    };
+    let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+    for expected in [
+        "relais.v1.CaseService",
+        "relais.v1.AdminService",
+        "grpc.health.v1.Health",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+}
