@@ -114,6 +114,18 @@ pub struct RelaisClient {
     retry: RetryPolicy,
 }
 
+/// The WatchCases response header holding the sequence the stream starts after.
+const START_SEQUENCE_HEADER: &str = "relais-start-sequence";
+
+/// An open stream of case events.
+#[derive(Debug)]
+pub struct CaseWatch {
+    /// The sequence the stream starts after: where to resume if it drops
+    /// before delivering any event.
+    pub start_sequence: u64,
+    pub events: Streaming<pb::WatchCasesResponse>,
+}
+
 /// A new client-chosen request id (a UUIDv7).
 pub fn new_request_id() -> String {
     uuid::Uuid::now_v7().to_string()
@@ -182,12 +194,34 @@ impl RelaisClient {
         F: Fn(C, Request<M>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<R>, Status>>,
     {
+        self.call_with(client, message, Some(CALL_TIMEOUT), rpc)
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// [`Self::call`], keeping the response's metadata; `timeout` bounds the
+    /// wait for the response (for a stream, its start).
+    async fn call_with<C, M, R, F, Fut>(
+        &self,
+        client: &C,
+        message: M,
+        timeout: Option<Duration>,
+        rpc: F,
+    ) -> Result<tonic::Response<R>, Status>
+    where
+        C: Clone,
+        M: Clone,
+        F: Fn(C, Request<M>) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<R>, Status>>,
+    {
         let mut attempt = 1;
         loop {
             let mut request = Request::new(message.clone());
-            request.set_timeout(CALL_TIMEOUT);
+            if let Some(timeout) = timeout {
+                request.set_timeout(timeout);
+            }
             match rpc(client.clone(), request).await {
-                Ok(response) => return Ok(response.into_inner()),
+                Ok(response) => return Ok(response),
                 Err(status)
                     if status.code() == Code::Unavailable && attempt < self.retry.attempts =>
                 {
@@ -365,20 +399,33 @@ impl RelaisClient {
     /// The events the caller may see: those recorded after `after_sequence`
     /// first (all of them from `Some(0)`; none when `None`), then live ones.
     /// Only this case when `case_ref` is not empty. To survive a dropped
-    /// connection, call again with the last sequence received.
+    /// connection, call again with the last sequence received, or with
+    /// [`CaseWatch::start_sequence`] if none was.
     pub async fn watch_cases(
         &self,
         after_sequence: Option<u64>,
         case_ref: &str,
-    ) -> Result<Streaming<pb::WatchCasesResponse>, Status> {
+    ) -> Result<CaseWatch, Status> {
         let request = pb::WatchCasesRequest {
             after_sequence,
             case_ref: case_ref.to_owned(),
         };
-        self.call(&self.cases, request, |mut c, r| async move {
-            c.watch_cases(r).await
+        let response = self
+            .call_with(&self.cases, request, None, |mut c, r| async move {
+                c.watch_cases(r).await
+            })
+            .await?;
+        let start_sequence = response
+            .metadata()
+            .get(START_SEQUENCE_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse().ok())
+            .or(after_sequence)
+            .unwrap_or(0);
+        Ok(CaseWatch {
+            start_sequence,
+            events: response.into_inner(),
         })
-        .await
     }
 
     // ------------------------------------------------------------ administration

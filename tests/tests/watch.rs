@@ -3,14 +3,13 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use relais_client::pb;
+use relais_client::{CaseWatch, pb};
 use relais_tests::{World, sample_case};
-use tonic::Streaming;
 
 /// The next event, or a failure if none comes in time (the events are
 /// produced before we wait, so this never waits long when things work).
-async fn next(stream: &mut Streaming<pb::WatchCasesResponse>) -> pb::CaseEvent {
-    tokio::time::timeout(Duration::from_secs(10), stream.next())
+async fn next(watch: &mut CaseWatch) -> pb::CaseEvent {
+    tokio::time::timeout(Duration::from_secs(10), watch.events.next())
         .await
         .expect("an event within 10 s")
         .expect("the stream is open")
@@ -19,7 +18,7 @@ async fn next(stream: &mut Streaming<pb::WatchCasesResponse>) -> pb::CaseEvent {
         .expect("an event")
 }
 
-async fn collect(stream: &mut Streaming<pb::WatchCasesResponse>, n: usize) -> Vec<pb::CaseEvent> {
+async fn collect(stream: &mut CaseWatch, n: usize) -> Vec<pb::CaseEvent> {
     let mut events = Vec::with_capacity(n);
     for _ in 0..n {
         events.push(next(stream).await);
@@ -217,8 +216,25 @@ async fn watch_streams_end_when_the_server_stops() {
     tokio::time::timeout(Duration::from_secs(10), world.server.shutdown())
         .await
         .expect("the server stops with a watcher connected");
-    let end = tokio::time::timeout(Duration::from_secs(10), stream.next())
+    let end = tokio::time::timeout(Duration::from_secs(10), stream.events.next())
         .await
         .expect("the stream ends");
     assert!(!matches!(end, Some(Ok(_))), "{end:?}");
+}
+
+#[tokio::test]
+async fn a_watch_that_drops_before_its_first_event_resumes_from_where_it_started() {
+    let world = World::new().await;
+    world.submitted_case().await;
+    let watch = world.agent.client.watch_cases(None, "").await.unwrap();
+    assert_eq!(
+        watch.start_sequence, 1,
+        "it starts after the one event recorded so far"
+    );
+    drop(watch);
+
+    let reference = world.submitted_case().await.reference;
+    let mut resumed = world.agent.client.watch_cases(Some(1), "").await.unwrap();
+    let event = next(&mut resumed).await;
+    assert_eq!((event.sequence, event.case_reference), (2, reference));
 }

@@ -29,6 +29,9 @@ use crate::{
     store::{CaseFilter, PageRequest, Store, Submission, Updated},
 };
 
+/// The WatchCases response header holding the sequence the stream starts after.
+pub const START_SEQUENCE_HEADER: &str = "relais-start-sequence";
+
 /// How many stored events a watcher reads back at a time when catching up.
 const REPLAY_BATCH: u32 = 500;
 /// Events buffered per watcher before the server waits for the client.
@@ -290,10 +293,14 @@ impl<S: Store> CaseApi<S> {
     }
 
     /// Streams the events the caller may see, from `after_sequence` or from now.
+    ///
+    /// The response's `relais-start-sequence` header says where the stream
+    /// starts, so that a client that loses it before any event can resume
+    /// from there.
     async fn watch(
         &self,
         request: Request<pb::WatchCasesRequest>,
-    ) -> Result<WatchStream, ApiError> {
+    ) -> Result<Response<WatchStream>, ApiError> {
         let principal = self.ctx.authenticate(&request).await?;
         let body = request.into_inner();
         let only = match body.case_ref.trim() {
@@ -325,7 +332,12 @@ impl<S: Store> CaseApi<S> {
             sender,
         };
         tokio::spawn(watcher.run(live, self.ctx.shutdown.clone()));
-        Ok(Box::pin(ReceiverStream::new(receiver)))
+        let stream: WatchStream = Box::pin(ReceiverStream::new(receiver));
+        let mut response = Response::new(stream);
+        response
+            .metadata_mut()
+            .insert(START_SEQUENCE_HEADER, start.into());
+        Ok(response)
     }
 }
 
@@ -571,6 +583,8 @@ impl<S: Store> CaseService for CaseApi<S> {
         &self,
         request: Request<pb::WatchCasesRequest>,
     ) -> Result<Response<Self::WatchCasesStream>, tonic::Status> {
-        respond("WatchCases", self.watch(request)).await
+        respond("WatchCases", self.watch(request))
+            .await
+            .map(Response::into_inner)
     }
 }

@@ -65,24 +65,29 @@ async fn follow(
     loop {
         let opened = Instant::now();
         let stop = match client.watch_cases(cursor, reference).await {
-            Ok(mut stream) => loop {
-                match stream.message().await {
-                    Ok(Some(response)) => {
-                        reconnections = 0;
-                        let Some(event) = &response.event else {
-                            continue;
-                        };
-                        // A replay never overlaps, but a duplicate would cost more than this check.
-                        if cursor.is_some_and(|seen| event.sequence <= seen) {
-                            continue;
+            Ok(mut watch) => {
+                // From here on, a reconnection resumes where this stream began,
+                // even if it drops before its first event.
+                cursor = cursor.or(Some(watch.start_sequence));
+                loop {
+                    match watch.events.message().await {
+                        Ok(Some(response)) => {
+                            reconnections = 0;
+                            let Some(event) = &response.event else {
+                                continue;
+                            };
+                            // A replay never overlaps, but a duplicate would cost more than this check.
+                            if cursor.is_some_and(|seen| event.sequence <= seen) {
+                                continue;
+                            }
+                            cursor = Some(event.sequence);
+                            print(ctx, &response, event)?;
                         }
-                        cursor = Some(event.sequence);
-                        print(ctx, &response, event)?;
+                        Ok(None) => break Stop::Ended,
+                        Err(status) => break Stop::Failed(status),
                     }
-                    Ok(None) => break Stop::Ended,
-                    Err(status) => break Stop::Failed(status),
                 }
-            },
+            }
             Err(status) => Stop::Failed(status),
         };
         let failure = match stop {
