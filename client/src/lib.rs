@@ -114,9 +114,6 @@ pub struct RelaisClient {
     retry: RetryPolicy,
 }
 
-/// The WatchCases response header holding the sequence the stream starts after.
-const START_SEQUENCE_HEADER: &str = "relais-start-sequence";
-
 /// An open stream of case events.
 #[derive(Debug)]
 pub struct CaseWatch {
@@ -417,7 +414,7 @@ impl RelaisClient {
             .await?;
         let start_sequence = response
             .metadata()
-            .get(START_SEQUENCE_HEADER)
+            .get(relais_proto::WATCH_START_SEQUENCE_HEADER)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.parse().ok())
             .or(after_sequence)

@@ -15,3 +15,7 @@ pub mod v1 {
 /// The encoded `FileDescriptorSet` of the API (with its imports), for server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/relais_descriptor.bin"));
+
+/// The WatchCases response header that holds the sequence number the stream
+/// starts after (where a client resumes if the stream drops before any event).
+pub const WATCH_START_SEQUENCE_HEADER: &str = "relais-start-sequence";

@@ -1,5 +1,7 @@
 //! Logs: `tracing`, as text for a terminal or JSON lines for a collector.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 use crate::config::{LogConfig, LogFormat};
@@ -13,7 +15,11 @@ pub fn init(config: &LogConfig) -> anyhow::Result<()> {
     let registry = tracing_subscriber::registry().with(filter);
     match config.format {
         LogFormat::Text => registry
-            .with(fmt::layer().with_writer(std::io::stderr))
+            .with(
+                fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_ansi(std::io::stderr().is_terminal()),
+            )
             .try_init()?,
         LogFormat::Json => registry
             .with(fmt::layer().json().with_writer(std::io::stderr))

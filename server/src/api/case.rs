@@ -29,9 +29,6 @@ use crate::{
     store::{CaseFilter, PageRequest, Store, Submission, Updated},
 };
 
-/// The WatchCases response header holding the sequence the stream starts after.
-pub const START_SEQUENCE_HEADER: &str = "relais-start-sequence";
-
 /// How many stored events a watcher reads back at a time when catching up.
 const REPLAY_BATCH: u32 = 500;
 /// Events buffered per watcher before the server waits for the client.
@@ -336,7 +333,7 @@ impl<S: Store> CaseApi<S> {
         let mut response = Response::new(stream);
         response
             .metadata_mut()
-            .insert(START_SEQUENCE_HEADER, start.into());
+            .insert(relais_proto::WATCH_START_SEQUENCE_HEADER, start.into());
         Ok(response)
     }
 }
