@@ -123,6 +123,72 @@ pub struct CaseWatch {
     pub events: Streaming<pb::WatchCasesResponse>,
 }
 
+/// A listing request: its page size and token can be set.
+pub trait PagedRequest: Clone {
+    fn set_page_size(&mut self, size: i32);
+    fn set_page_token(&mut self, token: String);
+}
+
+macro_rules! paged_requests {
+    ($($request:ty),+ $(,)?) => {
+        $(impl PagedRequest for $request {
+            fn set_page_size(&mut self, size: i32) {
+                self.page_size = size;
+            }
+            fn set_page_token(&mut self, token: String) {
+                self.page_token = token;
+            }
+        })+
+    };
+}
+
+paged_requests!(
+    pb::ListCasesRequest,
+    pb::ListOrganisationsRequest,
+    pb::ListAccountsRequest
+);
+
+/// The largest page the server serves.
+const MAX_PAGE_SIZE: usize = 500;
+
+/// Up to `limit` items of a listing, following its page tokens. `fetch` runs
+/// one request and returns the page's items and its next page token.
+///
+/// ```no_run
+/// # async fn example(client: relais_client::RelaisClient) -> Result<(), tonic::Status> {
+/// use relais_client::{collect_pages, pb};
+/// let every_fund = collect_pages(pb::ListOrganisationsRequest::default(), usize::MAX, |request| async {
+///     let page = client.list_organisations(request).await?;
+///     Ok((page.organisations, page.next_page_token))
+/// })
+/// .await?;
+/// # Ok(()) }
+/// ```
+pub async fn collect_pages<R, T, F, Fut>(
+    mut request: R,
+    limit: usize,
+    mut fetch: F,
+) -> Result<Vec<T>, Status>
+where
+    R: PagedRequest,
+    F: FnMut(R) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, String), Status>>,
+{
+    let mut items = Vec::new();
+    while items.len() < limit {
+        let wanted = (limit - items.len()).min(MAX_PAGE_SIZE);
+        request.set_page_size(i32::try_from(wanted).unwrap_or(0));
+        let (page, next) = fetch(request.clone()).await?;
+        items.extend(page);
+        if next.is_empty() {
+            break;
+        }
+        request.set_page_token(next);
+    }
+    items.truncate(limit);
+    Ok(items)
+}
+
 /// A new client-chosen request id (a UUIDv7).
 pub fn new_request_id() -> String {
     uuid::Uuid::now_v7().to_string()
@@ -520,6 +586,30 @@ mod tests {
                 "attempt {attempt}: {delay:?}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn pages_are_followed_up_to_the_limit() {
+        // Twelve items served five at most per page, whatever was asked.
+        let fetch = |request: pb::ListAccountsRequest| async move {
+            let start: usize = request.page_token.parse().unwrap_or(0);
+            let size = usize::try_from(request.page_size).unwrap().min(5);
+            let end = (start + size).min(12);
+            let next = if end < 12 {
+                end.to_string()
+            } else {
+                String::new()
+            };
+            Ok(((start..end).collect::<Vec<usize>>(), next))
+        };
+        let all = collect_pages(pb::ListAccountsRequest::default(), usize::MAX, fetch)
+            .await
+            .unwrap();
+        assert_eq!(all, (0..12).collect::<Vec<_>>());
+        let some = collect_pages(pb::ListAccountsRequest::default(), 7, fetch)
+            .await
+            .unwrap();
+        assert_eq!(some, (0..7).collect::<Vec<_>>());
     }
 
     #[test]

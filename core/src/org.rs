@@ -197,6 +197,18 @@ impl Organisation {
             name: self.name.clone(),
         }
     }
+
+    /// This organisation as the handler of cases: only funds handle them.
+    pub fn as_handler(&self) -> Result<OrgRef, String> {
+        if self.kind.is_caisse() {
+            Ok(self.as_ref())
+        } else {
+            Err(format!(
+                "{} is a {} organisation, not a CPAM or CGSS",
+                self.name, self.kind
+            ))
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

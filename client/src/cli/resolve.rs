@@ -1,6 +1,6 @@
 //! Organisations named the way people name them: by id, or by name.
 
-use relais_client::{RelaisClient, pb};
+use relais_client::{RelaisClient, collect_pages, pb};
 use relais_core::org::OrganisationId;
 use tonic::Code;
 
@@ -9,17 +9,14 @@ use super::error::Failure;
 /// Every organisation matching `request`'s filters, all pages followed.
 pub(crate) async fn organisations(
     client: &RelaisClient,
-    mut request: pb::ListOrganisationsRequest,
+    request: pb::ListOrganisationsRequest,
 ) -> Result<Vec<pb::Organisation>, Failure> {
-    let mut all = Vec::new();
-    loop {
-        let page = client.list_organisations(request.clone()).await?;
-        all.extend(page.organisations);
-        if page.next_page_token.is_empty() {
-            return Ok(all);
-        }
-        request.page_token = page.next_page_token;
-    }
+    let all = collect_pages(request, usize::MAX, |request| async {
+        let page = client.list_organisations(request).await?;
+        Ok((page.organisations, page.next_page_token))
+    })
+    .await?;
+    Ok(all)
 }
 
 /// The id of the organisation `text` names: an id as it is, otherwise the

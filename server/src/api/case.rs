@@ -7,8 +7,7 @@ use prost::Message as _;
 use relais_core::{
     Error,
     case::{self, CaseDraft, CaseKey, Category, Command, Outcome, Status, Usefulness},
-    org::OrganisationId,
-    request_id::RequestId,
+    org::{OrgRef, OrganisationId},
     validation::Violations,
 };
 use relais_proto::{
@@ -156,18 +155,25 @@ impl<S: Store> CaseApi<S> {
         })
     }
 
-    /// Applies one lifecycle command on behalf of the caller.
+    /// Authenticates the caller of a change request.
+    async fn caller<M>(&self, request: Request<M>) -> Result<(Principal, M), ApiError> {
+        let principal = self.ctx.authenticate(&request).await?;
+        Ok((principal, request.into_inner()))
+    }
+
+    /// Applies one lifecycle command on behalf of the caller, once: the
+    /// request id, the case reference and the command's input are all
+    /// checked before anything is read.
     async fn change(
         &self,
         principal: &Principal,
-        request_id: &str,
-        case_ref: &str,
+        request: &impl ChangeRequest,
         command: Result<Command, Error>,
-    ) -> Result<(Updated, CaseView), ApiError> {
+    ) -> Result<Changed, ApiError> {
         let now = self.ctx.now();
         let mut violations = Violations::default();
-        let request_id = self::request_id(&mut violations, request_id);
-        let key = CaseKey::parse(case_ref)
+        let request_id = self::request_id(&mut violations, request.request_id());
+        let key = CaseKey::parse(request.case_ref())
             .map_err(|reason| violations.add("case_ref", reason))
             .ok();
         let command = match command {
@@ -181,17 +187,6 @@ impl<S: Store> CaseApi<S> {
         let (Some(request_id), Some(key), Some(command)) = (request_id, key, command) else {
             return Err(Error::Invalid(violations).into());
         };
-        self.apply(principal, &request_id, &key, command, now).await
-    }
-
-    async fn apply(
-        &self,
-        principal: &Principal,
-        request_id: &RequestId,
-        key: &CaseKey,
-        command: Command,
-        now: jiff::Timestamp,
-    ) -> Result<(Updated, CaseView), ApiError> {
         let actor = principal.actor();
         let action = CaseAction::of(&command);
         // The caller's view is decided on the case as it was: after a
@@ -200,7 +195,7 @@ impl<S: Store> CaseApi<S> {
         let updated = self
             .ctx
             .store
-            .update_case(key, request_id, &actor, now, |case| {
+            .update_case(&key, &request_id, &actor, now, |case| {
                 view = Some(policy::authorize(principal, action, case)?);
                 case::apply(case, &actor, command, now)
             })
@@ -209,84 +204,22 @@ impl<S: Store> CaseApi<S> {
             Some(view) => view,
             None => policy::authorize(principal, CaseAction::Read, &updated.case)?,
         };
-        Ok((updated, view))
+        Ok(Changed { updated, view })
     }
 
-    async fn post_message(
-        &self,
-        request: Request<pb::PostMessageRequest>,
-    ) -> Result<pb::PostMessageResponse, ApiError> {
-        let principal = self.ctx.authenticate(&request).await?;
-        let body = request.into_inner();
-        let internal = body.visibility == i32::from(pb::MessageVisibility::Internal);
-        let command = Command::message(principal.role.is_partner(), internal, &body.body);
-        let (updated, view) = self
-            .change(&principal, &body.request_id, &body.case_ref, command)
-            .await?;
-        Ok(pb::PostMessageResponse {
-            case: Some(convert::case(&updated.case, view)),
-            message: updated.message.as_ref().map(convert::message),
-        })
-    }
-
-    async fn request_information(
-        &self,
-        request: Request<pb::RequestInformationRequest>,
-    ) -> Result<pb::RequestInformationResponse, ApiError> {
-        let principal = self.ctx.authenticate(&request).await?;
-        let body = request.into_inner();
-        let command = Command::request_information(&body.body);
-        let (updated, view) = self
-            .change(&principal, &body.request_id, &body.case_ref, command)
-            .await?;
-        Ok(pb::RequestInformationResponse {
-            case: Some(convert::case(&updated.case, view)),
-            message: updated.message.as_ref().map(convert::message),
-        })
-    }
-
-    /// The RPCs whose response is just the case.
-    async fn simple_change(
-        &self,
-        principal: &Principal,
-        request_id: &str,
-        case_ref: &str,
-        command: Result<Command, Error>,
-    ) -> Result<Option<pb::Case>, ApiError> {
-        let (updated, view) = self
-            .change(principal, request_id, case_ref, command)
-            .await?;
-        Ok(Some(convert::case(&updated.case, view)))
-    }
-
-    async fn transfer(
-        &self,
-        request: Request<pb::TransferCaseRequest>,
-    ) -> Result<pb::TransferCaseResponse, ApiError> {
-        let principal = self.ctx.authenticate(&request).await?;
-        let body = request.into_inner();
-        let target = match OrganisationId::parse(&body.handler_organisation_id) {
-            Err(reason) => Err(Error::invalid_field("handler_organisation_id", reason)),
-            Ok(id) => match self.ctx.store.organisation(id).await? {
-                None => Err(Error::invalid_field(
-                    "handler_organisation_id",
-                    "no such organisation",
-                )),
-                Some(org) if !org.kind.is_caisse() => Err(Error::invalid_field(
-                    "handler_organisation_id",
-                    format!(
-                        "{} is a {} organisation, not a CPAM or CGSS",
-                        org.name, org.kind
-                    ),
-                )),
-                Some(org) => Ok(org.as_ref()),
-            },
+    /// The fund a case is transferred to, or why it cannot be.
+    async fn transfer_target(&self, id: &str) -> Result<Result<OrgRef, Error>, ApiError> {
+        let field = "handler_organisation_id";
+        let id = match OrganisationId::parse(id) {
+            Ok(id) => id,
+            Err(reason) => return Ok(Err(Error::invalid_field(field, reason))),
         };
-        let command = Command::transfer(target, &body.reason);
-        let case = self
-            .simple_change(&principal, &body.request_id, &body.case_ref, command)
-            .await?;
-        Ok(pb::TransferCaseResponse { case })
+        Ok(match self.ctx.store.organisation(id).await? {
+            None => Err(Error::invalid_field(field, "no such organisation")),
+            Some(org) => org
+                .as_handler()
+                .map_err(|reason| Error::invalid_field(field, reason)),
+        })
     }
 
     /// Streams the events the caller may see, from `after_sequence` or from now.
@@ -417,6 +350,52 @@ impl<S: Store> Watcher<S> {
     }
 }
 
+/// A request that changes one case.
+trait ChangeRequest {
+    fn request_id(&self) -> &str;
+    fn case_ref(&self) -> &str;
+}
+
+macro_rules! change_requests {
+    ($($request:ty),+ $(,)?) => {
+        $(impl ChangeRequest for $request {
+            fn request_id(&self) -> &str {
+                &self.request_id
+            }
+            fn case_ref(&self) -> &str {
+                &self.case_ref
+            }
+        })+
+    };
+}
+
+change_requests!(
+    pb::PostMessageRequest,
+    pb::TakeCaseRequest,
+    pb::RequestInformationRequest,
+    pb::ResolveCaseRequest,
+    pb::CloseCaseRequest,
+    pb::ReopenCaseRequest,
+    pb::TransferCaseRequest,
+    pb::WithdrawCaseRequest,
+);
+
+/// A change made (or replayed), and what the caller may see of it.
+struct Changed {
+    updated: Updated,
+    view: CaseView,
+}
+
+impl Changed {
+    fn case(&self) -> Option<pb::Case> {
+        Some(convert::case(&self.updated.case, self.view))
+    }
+
+    fn message(&self) -> Option<pb::Message> {
+        self.updated.message.as_ref().map(convert::message)
+    }
+}
+
 fn case_key(text: &str) -> Result<CaseKey, Error> {
     CaseKey::parse(text).map_err(|reason| Error::invalid_field("case_ref", reason))
 }
@@ -469,7 +448,17 @@ impl<S: Store> CaseService for CaseApi<S> {
         &self,
         request: Request<pb::PostMessageRequest>,
     ) -> Result<Response<pb::PostMessageResponse>, tonic::Status> {
-        respond("PostMessage", CaseApi::post_message(self, request)).await
+        respond("PostMessage", async {
+            let (principal, body) = self.caller(request).await?;
+            let internal = body.visibility == i32::from(pb::MessageVisibility::Internal);
+            let command = Command::message(principal.role.is_partner(), internal, &body.body);
+            let changed = self.change(&principal, &body, command).await?;
+            Ok(pb::PostMessageResponse {
+                case: changed.case(),
+                message: changed.message(),
+            })
+        })
+        .await
     }
 
     async fn take_case(
@@ -477,17 +466,11 @@ impl<S: Store> CaseService for CaseApi<S> {
         request: Request<pb::TakeCaseRequest>,
     ) -> Result<Response<pb::TakeCaseResponse>, tonic::Status> {
         respond("TakeCase", async {
-            let principal = self.ctx.authenticate(&request).await?;
-            let body = request.get_ref();
-            let case = self
-                .simple_change(
-                    &principal,
-                    &body.request_id,
-                    &body.case_ref,
-                    Ok(Command::Take),
-                )
-                .await?;
-            Ok(pb::TakeCaseResponse { case })
+            let (principal, body) = self.caller(request).await?;
+            let changed = self.change(&principal, &body, Ok(Command::Take)).await?;
+            Ok(pb::TakeCaseResponse {
+                case: changed.case(),
+            })
         })
         .await
     }
@@ -496,10 +479,15 @@ impl<S: Store> CaseService for CaseApi<S> {
         &self,
         request: Request<pb::RequestInformationRequest>,
     ) -> Result<Response<pb::RequestInformationResponse>, tonic::Status> {
-        respond(
-            "RequestInformation",
-            CaseApi::request_information(self, request),
-        )
+        respond("RequestInformation", async {
+            let (principal, body) = self.caller(request).await?;
+            let command = Command::request_information(&body.body);
+            let changed = self.change(&principal, &body, command).await?;
+            Ok(pb::RequestInformationResponse {
+                case: changed.case(),
+                message: changed.message(),
+            })
+        })
         .await
     }
 
@@ -508,13 +496,12 @@ impl<S: Store> CaseService for CaseApi<S> {
         request: Request<pb::ResolveCaseRequest>,
     ) -> Result<Response<pb::ResolveCaseResponse>, tonic::Status> {
         respond("ResolveCase", async {
-            let principal = self.ctx.authenticate(&request).await?;
-            let body = request.get_ref();
+            let (principal, body) = self.caller(request).await?;
             let command = Command::resolve(Outcome::from_wire(body.outcome), &body.answer);
-            let case = self
-                .simple_change(&principal, &body.request_id, &body.case_ref, command)
-                .await?;
-            Ok(pb::ResolveCaseResponse { case })
+            let changed = self.change(&principal, &body, command).await?;
+            Ok(pb::ResolveCaseResponse {
+                case: changed.case(),
+            })
         })
         .await
     }
@@ -524,13 +511,12 @@ impl<S: Store> CaseService for CaseApi<S> {
         request: Request<pb::CloseCaseRequest>,
     ) -> Result<Response<pb::CloseCaseResponse>, tonic::Status> {
         respond("CloseCase", async {
-            let principal = self.ctx.authenticate(&request).await?;
-            let body = request.get_ref();
+            let (principal, body) = self.caller(request).await?;
             let command = Command::close(Usefulness::from_wire(body.usefulness));
-            let case = self
-                .simple_change(&principal, &body.request_id, &body.case_ref, command)
-                .await?;
-            Ok(pb::CloseCaseResponse { case })
+            let changed = self.change(&principal, &body, command).await?;
+            Ok(pb::CloseCaseResponse {
+                case: changed.case(),
+            })
         })
         .await
     }
@@ -540,13 +526,12 @@ impl<S: Store> CaseService for CaseApi<S> {
         request: Request<pb::ReopenCaseRequest>,
     ) -> Result<Response<pb::ReopenCaseResponse>, tonic::Status> {
         respond("ReopenCase", async {
-            let principal = self.ctx.authenticate(&request).await?;
-            let body = request.get_ref();
+            let (principal, body) = self.caller(request).await?;
             let command = Command::reopen(&body.reason);
-            let case = self
-                .simple_change(&principal, &body.request_id, &body.case_ref, command)
-                .await?;
-            Ok(pb::ReopenCaseResponse { case })
+            let changed = self.change(&principal, &body, command).await?;
+            Ok(pb::ReopenCaseResponse {
+                case: changed.case(),
+            })
         })
         .await
     }
@@ -555,7 +540,16 @@ impl<S: Store> CaseService for CaseApi<S> {
         &self,
         request: Request<pb::TransferCaseRequest>,
     ) -> Result<Response<pb::TransferCaseResponse>, tonic::Status> {
-        respond("TransferCase", self.transfer(request)).await
+        respond("TransferCase", async {
+            let (principal, body) = self.caller(request).await?;
+            let target = self.transfer_target(&body.handler_organisation_id).await?;
+            let command = Command::transfer(target, &body.reason);
+            let changed = self.change(&principal, &body, command).await?;
+            Ok(pb::TransferCaseResponse {
+                case: changed.case(),
+            })
+        })
+        .await
     }
 
     async fn withdraw_case(
@@ -563,13 +557,12 @@ impl<S: Store> CaseService for CaseApi<S> {
         request: Request<pb::WithdrawCaseRequest>,
     ) -> Result<Response<pb::WithdrawCaseResponse>, tonic::Status> {
         respond("WithdrawCase", async {
-            let principal = self.ctx.authenticate(&request).await?;
-            let body = request.get_ref();
+            let (principal, body) = self.caller(request).await?;
             let command = Command::withdraw(&body.reason);
-            let case = self
-                .simple_change(&principal, &body.request_id, &body.case_ref, command)
-                .await?;
-            Ok(pb::WithdrawCaseResponse { case })
+            let changed = self.change(&principal, &body, command).await?;
+            Ok(pb::WithdrawCaseResponse {
+                case: changed.case(),
+            })
         })
         .await
     }

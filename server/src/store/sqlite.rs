@@ -415,17 +415,9 @@ async fn route(conn: &mut SqliteConnection, submission: &Submission) -> StoreRes
         let organisation = fetch_organisation(&mut *conn, id).await?.ok_or_else(|| {
             Error::invalid_field("handler_organisation_id", "no such organisation")
         })?;
-        if !organisation.kind.is_caisse() {
-            return Err(Error::invalid_field(
-                "handler_organisation_id",
-                format!(
-                    "{} is a {} organisation, not a CPAM or CGSS",
-                    organisation.name, organisation.kind
-                ),
-            )
-            .into());
-        }
-        return Ok(organisation.as_ref());
+        return organisation
+            .as_handler()
+            .map_err(|reason| Error::invalid_field("handler_organisation_id", reason).into());
     }
     let Some(departement) = submission
         .case

@@ -1,7 +1,7 @@
 //! `relais admin account`.
 
 use clap::{Args, Subcommand};
-use relais_client::pb;
+use relais_client::{collect_pages, pb};
 use relais_core::org::Role;
 
 use super::token::export_line;
@@ -115,15 +115,11 @@ async fn list(ctx: &Context, org: Option<&str>) -> Result<(), Failure> {
     if let Some(org) = org {
         request.organisation_id = resolve::organisation_id(&client, org).await?;
     }
-    let mut accounts = Vec::new();
-    loop {
-        let page = client.list_accounts(request.clone()).await?;
-        accounts.extend(page.accounts);
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        request.page_token = page.next_page_token;
-    }
+    let accounts = collect_pages(request, usize::MAX, |request| async {
+        let page = client.list_accounts(request).await?;
+        Ok((page.accounts, page.next_page_token))
+    })
+    .await?;
     ctx.out.response(
         &Listing {
             key: "accounts",

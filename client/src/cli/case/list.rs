@@ -1,7 +1,7 @@
 //! `relais case list`.
 
 use clap::Args;
-use relais_client::pb;
+use relais_client::{collect_pages, pb};
 use relais_core::case::{Category, Status};
 
 use crate::cli::{
@@ -13,8 +13,6 @@ use crate::cli::{
     resolve,
 };
 
-/// The largest page the server serves.
-const MAX_PAGE: u32 = 500;
 const SUBJECT_WIDTH: usize = 40;
 
 #[derive(Debug, Args)]
@@ -60,18 +58,11 @@ pub(crate) async fn run(ctx: &Context, args: ListArgs) -> Result<(), Failure> {
         request.handler_organisation_id = resolve::organisation_id(&client, handler).await?;
     }
     let limit = usize::try_from(args.limit).unwrap_or(usize::MAX);
-    let mut cases = Vec::new();
-    while cases.len() < limit {
-        let remaining = u32::try_from(limit - cases.len()).unwrap_or(MAX_PAGE);
-        request.page_size = i32::try_from(remaining.min(MAX_PAGE)).unwrap_or(0);
-        let page = client.list_cases(request.clone()).await?;
-        cases.extend(page.cases);
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        request.page_token = page.next_page_token;
-    }
-    cases.truncate(limit);
+    let cases = collect_pages(request, limit, |request| async {
+        let page = client.list_cases(request).await?;
+        Ok((page.cases, page.next_page_token))
+    })
+    .await?;
     ctx.out.response(
         &Listing {
             key: "cases",
