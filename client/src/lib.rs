@@ -23,7 +23,10 @@ use tonic::{
     transport::{Channel, Endpoint},
 };
 
-use pb::{admin_service_client::AdminServiceClient, case_service_client::CaseServiceClient};
+use pb::{
+    admin_service_client::AdminServiceClient, case_service_client::CaseServiceClient,
+    sla_service_client::SlaServiceClient,
+};
 
 /// How long a unary call may take before the client gives up.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -111,6 +114,7 @@ type Authed = InterceptedService<Channel, BearerToken>;
 pub struct RelaisClient {
     cases: CaseServiceClient<Authed>,
     admin: AdminServiceClient<Authed>,
+    sla: SlaServiceClient<Authed>,
     retry: RetryPolicy,
 }
 
@@ -238,7 +242,8 @@ impl RelaisClient {
         let auth = BearerToken(header);
         Ok(RelaisClient {
             cases: CaseServiceClient::with_interceptor(channel.clone(), auth.clone()),
-            admin: AdminServiceClient::with_interceptor(channel, auth),
+            admin: AdminServiceClient::with_interceptor(channel.clone(), auth.clone()),
+            sla: SlaServiceClient::with_interceptor(channel, auth),
             retry: RetryPolicy::default(),
         })
     }
@@ -558,6 +563,56 @@ impl RelaisClient {
             .issue_token(request)
             .await
             .map(tonic::Response::into_inner)
+    }
+
+    pub async fn set_sla_policy(
+        &self,
+        request: pb::SetSlaPolicyRequest,
+    ) -> Result<pb::SetSlaPolicyResponse, Status> {
+        self.call(&self.admin, request, |mut c, r| async move {
+            c.set_sla_policy(r).await
+        })
+        .await
+    }
+
+    pub async fn list_sla_policies(
+        &self,
+        request: pb::ListSlaPoliciesRequest,
+    ) -> Result<pb::ListSlaPoliciesResponse, Status> {
+        self.call(&self.admin, request, |mut c, r| async move {
+            c.list_sla_policies(r).await
+        })
+        .await
+    }
+
+    pub async fn set_organisation_calendar(
+        &self,
+        request: pb::SetOrganisationCalendarRequest,
+    ) -> Result<pb::SetOrganisationCalendarResponse, Status> {
+        self.call(&self.admin, request, |mut c, r| async move {
+            c.set_organisation_calendar(r).await
+        })
+        .await
+    }
+
+    pub async fn get_organisation_calendar(
+        &self,
+        request: pb::GetOrganisationCalendarRequest,
+    ) -> Result<pb::GetOrganisationCalendarResponse, Status> {
+        self.call(&self.admin, request, |mut c, r| async move {
+            c.get_organisation_calendar(r).await
+        })
+        .await
+    }
+
+    pub async fn get_report(
+        &self,
+        request: pb::GetReportRequest,
+    ) -> Result<pb::GetReportResponse, Status> {
+        self.call(&self.sla, request, |mut c, r| async move {
+            c.get_report(r).await
+        })
+        .await
     }
 
     pub async fn who_am_i(&self) -> Result<pb::WhoAmIResponse, Status> {

@@ -8,6 +8,7 @@ pub mod error;
 pub mod ids;
 pub mod org;
 pub mod request_id;
+pub mod sla;
 pub mod text;
 pub mod validation;
 

@@ -1,7 +1,12 @@
 //! Mapping between the wire (`relais.v1`) and the domain (`relais-core`),
 //! shared by the server and the client so both read requests the same way.
 
-use jiff::Timestamp;
+use std::collections::BTreeSet;
+
+use jiff::{
+    SignedDuration, Timestamp,
+    civil::{Date, Time, Weekday},
+};
 use relais_core::{
     case::{
         AddressDraft, BeneficiaryDraft, Case, CaseDraft, CaseEvent, Category, ConsentDraft,
@@ -9,8 +14,14 @@ use relais_core::{
         PostalAddress, Relationship, Residence, ResidenceDraft, Situation, Status, Urgency,
         Usefulness,
     },
-    org::{Account, AccountRef, OrgRef, Organisation, OrganisationKind, Role},
-    validation::FieldIssue,
+    ids::Departement,
+    org::{Account, AccountRef, OrgRef, Organisation, OrganisationId, OrganisationKind, Role},
+    sla::{
+        Audience, CalendarConfig, Calendars, CaseSla, ClockKind, CountingMode, Escalation,
+        OfficeHours, SlaPolicy, SlaState, TargetClock, TargetKind, TargetPolicy,
+        calendar::time_zone, report::Grouping,
+    },
+    validation::{FieldIssue, Violations},
 };
 
 use crate::v1 as pb;
@@ -64,7 +75,14 @@ same_variants!(MessageKind <-> MessageKind {
 });
 same_variants!(EventKind <-> CaseEventKind {
     Submitted, Taken, MessagePosted, InformationRequested, PartnerReplied, Resolved, Closed,
-    Reopened, Transferred, Withdrawn
+    Reopened, Transferred, Withdrawn, SlaAtRisk, SlaBreached, SlaEscalated
+});
+same_variants!(SlaState <-> SlaState { OnTrack, AtRisk, Breached, Met, Paused, Stopped });
+same_variants!(TargetKind <-> SlaTarget { FirstResponse, Resolution });
+same_variants!(ClockKind <-> SlaClock { WorkingTime, RoundTheClock });
+same_variants!(Audience <-> EscalationAudience { Supervisors, Administrators });
+same_variants!(Grouping <-> ReportGrouping {
+    HandlerOrganisation, PartnerOrganisation, Category, Departement
 });
 same_variants!(Sex <-> Sex { Female, Male });
 
@@ -283,6 +301,8 @@ pub fn case(c: &Case, view: CaseView) -> pb::Case {
             .map(wire::<_, pb::Usefulness>)
             .unwrap_or_default(),
         redacted: !view.beneficiary_data,
+        // Counting time left needs the handler's calendar: the server fills it in.
+        sla: None,
     };
     if view.beneficiary_data {
         out.subject = c.subject.clone();
@@ -382,8 +402,8 @@ pub fn event(e: &CaseEvent, view: CaseView) -> pb::CaseEvent {
         case_reference: e.case_reference.to_string(),
         kind: wire::<_, pb::CaseEventKind>(e.kind),
         time: Some(timestamp(e.at)),
-        actor: Some((&e.actor).into()),
-        actor_organisation: Some((&e.actor_organisation).into()),
+        actor: e.actor.as_ref().map(Into::into),
+        actor_organisation: e.actor_organisation.as_ref().map(Into::into),
         from_status: e
             .from_status
             .map(wire::<_, pb::CaseStatus>)
@@ -397,7 +417,324 @@ pub fn event(e: &CaseEvent, view: CaseView) -> pb::CaseEvent {
         to_organisation: e.to_organisation.as_ref().map(Into::into),
         message_id,
         message_kind,
+        sla_target: e
+            .sla
+            .map(|(target, _)| wire::<_, pb::SlaTarget>(target))
+            .unwrap_or_default(),
+        escalation_level: e.sla.map_or(0, |(_, level)| i32::from(level)),
     }
+}
+
+pub fn duration(d: SignedDuration) -> pbjson_types::Duration {
+    pbjson_types::Duration {
+        seconds: d.as_secs(),
+        nanos: d.subsec_nanos(),
+    }
+}
+
+/// The duration a wire duration stands for, if it is a valid one.
+pub fn from_duration(d: &pbjson_types::Duration) -> Option<SignedDuration> {
+    let nanos = i128::from(d.seconds) * 1_000_000_000 + i128::from(d.nanos);
+    ((d.seconds >= 0) == (d.nanos >= 0) || d.nanos == 0 || d.seconds == 0)
+        .then(|| SignedDuration::from_nanos_i128(nanos))
+}
+
+fn target_status(
+    clock: &TargetClock,
+    now: Timestamp,
+    calendars: &Calendars<'_>,
+) -> pb::TargetStatus {
+    pb::TargetStatus {
+        state: wire::<_, pb::SlaState>(clock.state(now)),
+        clock: wire::<_, pb::SlaClock>(clock.clock),
+        target: Some(duration(clock.target)),
+        start_time: Some(timestamp(clock.started_at)),
+        due_time: Some(timestamp(clock.due_at())),
+        met_time: clock.met_at.map(timestamp),
+        met_within_target: clock.met_within_target().unwrap_or(false),
+        elapsed: Some(duration(clock.elapsed(now, calendars))),
+        remaining: clock.remaining(now, calendars).map(duration),
+        escalation_level: i32::from(clock.escalation_level()),
+    }
+}
+
+/// A case's promises as they stand at `now`, counted in its calendars.
+pub fn case_sla(sla: &CaseSla, now: Timestamp, calendars: &Calendars<'_>) -> pb::CaseSla {
+    pb::CaseSla {
+        first_response: Some(target_status(&sla.first_response, now, calendars)),
+        resolution: Some(target_status(&sla.resolution, now, calendars)),
+        take_time: sla.taken_at.map(timestamp),
+        take_elapsed: sla.take_took.map(duration),
+    }
+}
+
+fn target_policy(policy: &TargetPolicy) -> pb::TargetPolicy {
+    pb::TargetPolicy {
+        target: Some(duration(policy.target)),
+        clock: wire::<_, pb::SlaClock>(policy.clock),
+    }
+}
+
+/// A policy as the API shows it, for a category and (when it is one fund's) a fund.
+pub fn sla_policy(
+    category: Category,
+    organisation: Option<OrganisationId>,
+    policy: &SlaPolicy,
+    built_in: bool,
+) -> pb::SlaPolicy {
+    pb::SlaPolicy {
+        category: wire::<_, pb::Category>(category),
+        organisation_id: organisation.map(|id| id.to_string()).unwrap_or_default(),
+        first_response: Some(target_policy(&policy.first_response)),
+        urgent_first_response: Some(target_policy(&policy.urgent_first_response)),
+        resolution: Some(target_policy(&policy.resolution)),
+        warning_percent: i32::from(policy.warning_percent),
+        escalations: policy
+            .escalations
+            .iter()
+            .map(|e| pb::Escalation {
+                percent: i32::from(e.percent),
+                audience: wire::<_, pb::EscalationAudience>(e.audience),
+            })
+            .collect(),
+        built_in,
+    }
+}
+
+/// A policy a client sent, with every bad field reported (as
+/// `policy.first_response.target`…).
+pub fn sla_policy_from_wire(
+    policy: &pb::SlaPolicy,
+) -> Result<(Category, Option<OrganisationId>, SlaPolicy), Violations> {
+    let mut violations = Violations::default();
+    let category = Category::from_wire(policy.category);
+    if category.is_none() {
+        violations.add(
+            "policy.category",
+            "required: the category the policy applies to",
+        );
+    }
+    let organisation = match policy.organisation_id.trim() {
+        "" => None,
+        id => OrganisationId::parse(id)
+            .map_err(|reason| violations.add("policy.organisation_id", reason))
+            .ok(),
+    };
+    let mut target = |field: &str, given: Option<&pb::TargetPolicy>| {
+        let Some(given) = given else {
+            violations.add(format!("policy.{field}"), "required: a target and a clock");
+            return None;
+        };
+        let amount = given.target.as_ref().and_then(from_duration);
+        if amount.is_none() {
+            violations.add(format!("policy.{field}.target"), "required: a duration");
+        }
+        let clock = ClockKind::from_wire(given.clock);
+        if clock.is_none() {
+            violations.add(
+                format!("policy.{field}.clock"),
+                "required, one of: working_time, round_the_clock",
+            );
+        }
+        Some(TargetPolicy {
+            target: amount?,
+            clock: clock?,
+        })
+    };
+    let first_response = target("first_response", policy.first_response.as_ref());
+    let urgent_first_response = target(
+        "urgent_first_response",
+        policy.urgent_first_response.as_ref(),
+    );
+    let resolution = target("resolution", policy.resolution.as_ref());
+    let warning_percent = u16::try_from(policy.warning_percent).unwrap_or(0);
+    let mut escalations = Vec::new();
+    for (i, escalation) in policy.escalations.iter().enumerate() {
+        let audience = Audience::from_wire(escalation.audience);
+        if audience.is_none() {
+            violations.add(
+                format!("policy.escalations[{i}].audience"),
+                "required, one of: supervisors, administrators",
+            );
+        }
+        escalations.push(Escalation {
+            percent: u16::try_from(escalation.percent).unwrap_or(0),
+            audience: audience.unwrap_or(Audience::Supervisors),
+        });
+    }
+    let (Some(category), Some(first_response), Some(urgent_first_response), Some(resolution)) =
+        (category, first_response, urgent_first_response, resolution)
+    else {
+        return Err(violations);
+    };
+    let policy = SlaPolicy {
+        first_response,
+        urgent_first_response,
+        resolution,
+        warning_percent,
+        escalations,
+    };
+    if let Err(more) = policy.validate() {
+        violations.extend(more);
+    }
+    violations.into_result((category, organisation, policy))
+}
+
+const WEEK: [(Weekday, pb::Weekday); 7] = [
+    (Weekday::Monday, pb::Weekday::Monday),
+    (Weekday::Tuesday, pb::Weekday::Tuesday),
+    (Weekday::Wednesday, pb::Weekday::Wednesday),
+    (Weekday::Thursday, pb::Weekday::Thursday),
+    (Weekday::Friday, pb::Weekday::Friday),
+    (Weekday::Saturday, pb::Weekday::Saturday),
+    (Weekday::Sunday, pb::Weekday::Sunday),
+];
+
+fn hhmm(time: Time) -> String {
+    time.strftime("%H:%M").to_string()
+}
+
+/// A fund's calendar as the API shows it.
+pub fn calendar(organisation: OrganisationId, config: &CalendarConfig) -> pb::OrganisationCalendar {
+    let (mode, office_hours) = match &config.mode {
+        CountingMode::WholeDays => (pb::CountingMode::WholeDays, Vec::new()),
+        CountingMode::OfficeHours(hours) => (
+            pb::CountingMode::OfficeHours,
+            WEEK.iter()
+                .flat_map(|(day, wire_day)| {
+                    hours
+                        .windows(*day)
+                        .iter()
+                        .map(|(start, end)| pb::OfficeWindow {
+                            weekday: (*wire_day).into(),
+                            start: hhmm(*start),
+                            // A window ending at midnight is shown as 24:00.
+                            end: if *end == Time::MIN {
+                                "24:00".to_owned()
+                            } else {
+                                hhmm(*end)
+                            },
+                        })
+                })
+                .collect(),
+        ),
+    };
+    pb::OrganisationCalendar {
+        organisation_id: organisation.to_string(),
+        mode: mode.into(),
+        office_hours,
+        closed_days: config.closed_days.iter().map(ToString::to_string).collect(),
+        worked_days: config.worked_days.iter().map(ToString::to_string).collect(),
+        time_zone: time_zone(config.departement)
+            .iana_name()
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}
+
+/// `HH:MM`; `24:00` (only as an end) means midnight at the end of the day.
+fn parse_hhmm(text: &str, end: bool) -> Option<Time> {
+    let text = text.trim();
+    if end && text == "24:00" {
+        return Some(Time::MIN);
+    }
+    let (hours, minutes) = text.split_once(':')?;
+    if hours.len() != 2 || minutes.len() != 2 {
+        return None;
+    }
+    Time::new(hours.parse().ok()?, minutes.parse().ok()?, 0, 0).ok()
+}
+
+/// The calendar a client sent for a fund of `departement`, with every bad
+/// field reported (as `calendar.office_hours[1].end`…).
+pub fn calendar_from_wire(
+    calendar: &pb::OrganisationCalendar,
+    departement: Departement,
+) -> Result<CalendarConfig, Violations> {
+    let mut violations = Violations::default();
+    let mut days = |field: &str, values: &[String]| {
+        values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, value)| {
+                parse_date(value)
+                    .map_err(|reason| violations.add(format!("calendar.{field}[{i}]"), reason))
+                    .ok()
+            })
+            .collect::<BTreeSet<Date>>()
+    };
+    let closed_days = days("closed_days", &calendar.closed_days);
+    let worked_days = days("worked_days", &calendar.worked_days);
+    let mode = match pb::CountingMode::try_from(calendar.mode) {
+        Ok(pb::CountingMode::Unspecified | pb::CountingMode::WholeDays) => {
+            if !calendar.office_hours.is_empty() {
+                violations.add(
+                    "calendar.office_hours",
+                    "office hours only apply to COUNTING_MODE_OFFICE_HOURS",
+                );
+            }
+            Some(CountingMode::WholeDays)
+        }
+        Ok(pb::CountingMode::OfficeHours) => {
+            let mut week: [Vec<(Time, Time)>; 7] = Default::default();
+            for (i, window) in calendar.office_hours.iter().enumerate() {
+                let day = WEEK
+                    .iter()
+                    .position(|(_, wire)| i32::from(*wire) == window.weekday);
+                if day.is_none() {
+                    violations.add(
+                        format!("calendar.office_hours[{i}].weekday"),
+                        "required: the day of the week",
+                    );
+                }
+                let start = parse_hhmm(&window.start, false);
+                if start.is_none() {
+                    violations.add(
+                        format!("calendar.office_hours[{i}].start"),
+                        "expected HH:MM",
+                    );
+                }
+                let end = parse_hhmm(&window.end, true);
+                if end.is_none() {
+                    violations.add(
+                        format!("calendar.office_hours[{i}].end"),
+                        "expected HH:MM (24:00 for midnight)",
+                    );
+                }
+                if let (Some(day), Some(start), Some(end)) = (day, start, end) {
+                    week[day].push((start, end));
+                }
+            }
+            for day in &mut week {
+                day.sort();
+            }
+            match OfficeHours::new(week) {
+                Ok(hours) => Some(CountingMode::OfficeHours(hours)),
+                Err(reason) => {
+                    violations.add("calendar.office_hours", reason);
+                    None
+                }
+            }
+        }
+        Err(_) => {
+            violations.add("calendar.mode", format!("unknown value {}", calendar.mode));
+            None
+        }
+    };
+    let Some(mode) = mode else {
+        return Err(violations);
+    };
+    violations.into_result(CalendarConfig {
+        departement,
+        mode,
+        closed_days,
+        worked_days,
+    })
+}
+
+/// An ISO date, for the fields that hold one.
+fn parse_date(text: &str) -> Result<Date, String> {
+    relais_core::validation::parse_iso_date(text)
 }
 
 #[cfg(test)]

@@ -19,6 +19,23 @@ pub struct Config {
     /// `sqlite://FILE` (created if missing).
     pub database_url: DatabaseUrl,
     pub log: LogConfig,
+    pub sla: SlaConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlaConfig {
+    /// Milliseconds between two passes of the sweeper that raises at-risk,
+    /// breach and escalation events (they come at most this late).
+    pub sweep_interval_ms: u64,
+}
+
+impl Default for SlaConfig {
+    fn default() -> Self {
+        SlaConfig {
+            sweep_interval_ms: 15_000,
+        }
+    }
 }
 
 impl Default for Config {
@@ -27,6 +44,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
             database_url: DatabaseUrl("sqlite://relais.db".to_owned()),
             log: LogConfig::default(),
+            sla: SlaConfig::default(),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod events;
+pub mod sla;
 pub mod store;
 pub mod telemetry;
 
@@ -19,16 +20,18 @@ use relais_core::{
 };
 use relais_proto::v1::{
     admin_service_server::AdminServiceServer, case_service_server::CaseServiceServer,
+    sla_service_server::SlaServiceServer,
 };
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::{Server, server::TcpIncoming};
 
 use crate::{
-    api::{AdminApi, CaseApi, Context},
+    api::{AdminApi, CaseApi, Context, SlaApi},
     auth::token::{self, Secret},
     config::Config,
     events::EventBus,
+    sla::Sweeper,
     store::{BootstrapAdmin, SqliteStore, Store},
 };
 
@@ -117,8 +120,11 @@ pub async fn launch_with_clock(
     let address = listener.local_addr()?;
     refuse_plaintext_off_loopback(address)?;
     let events = EventBus::new();
+    let sweep_interval = std::time::Duration::from_millis(config.sla.sweep_interval_ms);
     match Backend::open(&config, events.clone()).await? {
-        Backend::Sqlite(store) => serve(store, events, clock, listener, shutdown).await,
+        Backend::Sqlite(store) => {
+            serve(store, events, clock, sweep_interval, listener, shutdown).await
+        }
     }
 }
 
@@ -137,6 +143,7 @@ async fn serve<S: Store>(
     store: S,
     events: EventBus,
     clock: Arc<dyn Clock>,
+    sweep_interval: std::time::Duration,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
@@ -147,12 +154,17 @@ async fn serve<S: Store>(
         events,
         shutdown: stop.clone(),
     };
+    let sweeper = Sweeper::new(ctx.store.clone(), Arc::clone(&ctx.clock), sweep_interval);
+    let sweeping = tokio::spawn(sweeper.run(stop.clone()));
     let (health_reporter, health) = tonic_health::server::health_reporter();
     health_reporter
         .set_serving::<CaseServiceServer<CaseApi<S>>>()
         .await;
     health_reporter
         .set_serving::<AdminServiceServer<AdminApi<S>>>()
+        .await;
+    health_reporter
+        .set_serving::<SlaServiceServer<SlaApi<S>>>()
         .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(relais_proto::FILE_DESCRIPTOR_SET)
@@ -166,12 +178,15 @@ async fn serve<S: Store>(
         .add_service(health)
         .add_service(reflection)
         .add_service(CaseServiceServer::new(CaseApi::new(ctx.clone())))
-        .add_service(AdminServiceServer::new(AdminApi::new(ctx)))
+        .add_service(AdminServiceServer::new(AdminApi::new(ctx.clone())))
+        .add_service(SlaServiceServer::new(SlaApi::new(ctx)))
         .serve_with_incoming_shutdown(incoming, async move {
             shutdown.await;
             tracing::info!("shutting down");
             stop.cancel();
         })
         .await?;
+    // The sweeper stops with the server; a pass under way finishes its transaction first.
+    sweeping.await?;
     Ok(())
 }

@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
 use relais_client::{RelaisClient, pb};
 use relais_core::clock::{Clock, SystemClock};
-use relais_server::config::{Config, DatabaseUrl};
+use relais_server::config::{Config, DatabaseUrl, SlaConfig};
 use tempfile::TempDir;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tonic::{Code, Status};
@@ -18,6 +18,7 @@ pub struct TestServer {
     pub url: String,
     pub admin_token: String,
     directory: Arc<TempDir>,
+    clock: Arc<dyn Clock>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -44,6 +45,10 @@ impl TestServer {
         let database = directory.path().join("relais.db");
         let config = Config {
             database_url: DatabaseUrl::new(format!("sqlite://{}", database.display())),
+            // Often enough that a test moving its clock sees the events at once.
+            sla: SlaConfig {
+                sweep_interval_ms: 20,
+            },
             ..Config::default()
         };
         let admin_token = match admin_token {
@@ -65,12 +70,16 @@ impl TestServer {
             let _ = stopped.await;
         };
         let task = tokio::spawn(relais_server::launch_with_clock(
-            config, listener, shutdown, clock,
+            config,
+            listener,
+            shutdown,
+            Arc::clone(&clock),
         ));
         TestServer {
             url,
             admin_token,
             directory,
+            clock,
             stop: Some(stop),
             task: Some(task),
         }
@@ -93,7 +102,8 @@ impl TestServer {
             .trim_start_matches("http://")
             .parse()
             .expect("the server's address");
-        TestServer::start_in(directory, Some(token), Arc::new(SystemClock), Some(address)).await
+        let clock = Arc::clone(&self.clock);
+        TestServer::start_in(directory, Some(token), clock, Some(address)).await
     }
 
     /// Stops the server and waits until it has finished.
@@ -179,7 +189,15 @@ pub struct World {
 
 impl World {
     pub async fn new() -> World {
-        let server = TestServer::start().await;
+        World::on(TestServer::start().await).await
+    }
+
+    /// The cast on a server whose time is `clock`.
+    pub async fn with_clock(clock: Arc<dyn Clock>) -> World {
+        World::on(TestServer::start_with_clock(clock).await).await
+    }
+
+    async fn on(server: TestServer) -> World {
         let admin = server.admin().await;
         let cpam = create_org(&admin, "CPAM de Paris", pb::OrganisationKind::Cpam, "75").await;
         let cpam_93 = create_org(
@@ -418,4 +436,21 @@ pub fn authorized<T>(token: &str, message: T) -> tonic::Request<T> {
         .expect("a token is header-safe");
     request.metadata_mut().insert("authorization", value);
     request
+}
+
+/// The case without what changes from one reading to the next (the time
+/// elapsed and left on its promises), to compare two readings of it.
+pub fn at_rest(case: Option<pb::Case>) -> Option<pb::Case> {
+    case.map(|mut case| {
+        if let Some(sla) = case.sla.as_mut() {
+            for promise in [sla.first_response.as_mut(), sla.resolution.as_mut()]
+                .into_iter()
+                .flatten()
+            {
+                promise.elapsed = None;
+                promise.remaining = None;
+            }
+        }
+        case
+    })
 }

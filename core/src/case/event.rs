@@ -6,6 +6,7 @@ use super::{CaseId, MessageId, MessageKind, Status};
 use crate::{
     ids::CaseRef,
     org::{AccountRef, OrgRef, OrganisationId, named_enum},
+    sla::policy::TargetKind,
 };
 
 named_enum!(
@@ -20,6 +21,9 @@ named_enum!(
         Reopened => "reopened",
         Transferred => "transferred",
         Withdrawn => "withdrawn",
+        SlaAtRisk => "sla.at_risk",
+        SlaBreached => "sla.breached",
+        SlaEscalated => "sla.escalated",
     }
 );
 
@@ -45,8 +49,9 @@ pub struct CaseEvent {
     pub case_id: CaseId,
     pub case_reference: CaseRef,
     pub at: Timestamp,
-    pub actor: AccountRef,
-    pub actor_organisation: OrgRef,
+    /// `None` for what the service raises itself (SLA events).
+    pub actor: Option<AccountRef>,
+    pub actor_organisation: Option<OrgRef>,
     pub kind: EventKind,
     pub from_status: Option<Status>,
     pub to_status: Status,
@@ -54,6 +59,8 @@ pub struct CaseEvent {
     pub from_organisation: Option<OrgRef>,
     pub to_organisation: Option<OrgRef>,
     pub message: Option<(MessageId, MessageKind)>,
+    /// For SLA events: the promise, and the escalation level (0 otherwise).
+    pub sla: Option<(TargetKind, u8)>,
     /// The partner organisation that submitted the case.
     pub submitter: OrganisationId,
     /// The handling organisation once the event happened.

@@ -442,6 +442,7 @@ mod tests {
             updated_at: now,
             resolution: None,
             usefulness: None,
+            sla: None,
         }
     }
 

@@ -19,6 +19,7 @@ pub use lifecycle::{Actor, Command, Transition, apply};
 use crate::{
     ids::{Agdref, CaseRef, Departement, Nir, PostalCode},
     org::{AccountRef, OrgRef, OrganisationId, named_enum, uuid_id},
+    sla::CaseSla,
 };
 
 uuid_id!(
@@ -295,6 +296,9 @@ pub struct Case {
     pub updated_at: Timestamp,
     pub resolution: Option<Resolution>,
     pub usefulness: Option<Usefulness>,
+    /// The case's promises; `None` only for cases stored before service
+    /// levels existed.
+    pub sla: Option<CaseSla>,
 }
 
 /// A message of a case's conversation.

@@ -4,10 +4,11 @@ use relais_core::{
     Error,
     ids::Departement,
     org::{AccountId, NewAccount, NewOrganisation, OrganisationId, OrganisationKind, Role},
+    sla::CalendarConfig,
     validation::Violations,
 };
 use relais_proto::{
-    convert::FromWire,
+    convert::{self, FromWire},
     v1::{self as pb, admin_service_server::AdminService},
 };
 use tonic::{Request, Response, Status};
@@ -214,6 +215,116 @@ impl<S: Store> AdminApi<S> {
     }
 }
 
+impl<S: Store> AdminApi<S> {
+    async fn set_sla_policy(
+        &self,
+        request: Request<pb::SetSlaPolicyRequest>,
+    ) -> Result<pb::SetSlaPolicyResponse, ApiError> {
+        let principal = self.ctx.authenticate(&request).await?;
+        policy::may_administer(&principal)?;
+        let wire = request
+            .into_inner()
+            .policy
+            .ok_or_else(|| Error::invalid_field("policy", "required"))?;
+        let (category, organisation, sla_policy) =
+            convert::sla_policy_from_wire(&wire).map_err(Error::Invalid)?;
+        let entry = self
+            .ctx
+            .store
+            .set_sla_policy(organisation, category, &sla_policy, self.ctx.now())
+            .await?;
+        Ok(pb::SetSlaPolicyResponse {
+            policy: Some(convert::sla_policy(
+                entry.category,
+                entry.organisation,
+                &entry.policy,
+                entry.built_in,
+            )),
+        })
+    }
+
+    async fn list_sla_policies(
+        &self,
+        request: Request<pb::ListSlaPoliciesRequest>,
+    ) -> Result<pb::ListSlaPoliciesResponse, ApiError> {
+        // Every account may read the promises its cases run against.
+        self.ctx.authenticate(&request).await?;
+        let organisation = optional_organisation(&request.get_ref().organisation_id)?;
+        let entries = self.ctx.store.sla_policies(organisation).await?;
+        Ok(pb::ListSlaPoliciesResponse {
+            policies: entries
+                .iter()
+                .map(|e| convert::sla_policy(e.category, e.organisation, &e.policy, e.built_in))
+                .collect(),
+        })
+    }
+
+    async fn set_organisation_calendar(
+        &self,
+        request: Request<pb::SetOrganisationCalendarRequest>,
+    ) -> Result<pb::SetOrganisationCalendarResponse, ApiError> {
+        let principal = self.ctx.authenticate(&request).await?;
+        policy::may_administer(&principal)?;
+        let wire = request
+            .into_inner()
+            .calendar
+            .ok_or_else(|| Error::invalid_field("calendar", "required"))?;
+        let organisation = OrganisationId::parse(&wire.organisation_id)
+            .map_err(|reason| Error::invalid_field("calendar.organisation_id", reason))?;
+        let current = self
+            .fund_calendar(organisation, "calendar.organisation_id")
+            .await?;
+        let config =
+            convert::calendar_from_wire(&wire, current.departement).map_err(Error::Invalid)?;
+        let stored = self
+            .ctx
+            .store
+            .set_calendar_config(organisation, &config, self.ctx.now())
+            .await?;
+        Ok(pb::SetOrganisationCalendarResponse {
+            calendar: Some(convert::calendar(organisation, &stored)),
+        })
+    }
+
+    async fn get_organisation_calendar(
+        &self,
+        request: Request<pb::GetOrganisationCalendarRequest>,
+    ) -> Result<pb::GetOrganisationCalendarResponse, ApiError> {
+        self.ctx.authenticate(&request).await?;
+        let organisation = OrganisationId::parse(&request.get_ref().organisation_id)
+            .map_err(|reason| Error::invalid_field("organisation_id", reason))?;
+        let config = self.fund_calendar(organisation, "organisation_id").await?;
+        Ok(pb::GetOrganisationCalendarResponse {
+            calendar: Some(convert::calendar(organisation, &config)),
+        })
+    }
+
+    /// A fund's calendar; only funds have one.
+    async fn fund_calendar(
+        &self,
+        organisation: OrganisationId,
+        field: &str,
+    ) -> Result<CalendarConfig, ApiError> {
+        self.ctx
+            .store
+            .calendar_config(organisation)
+            .await?
+            .ok_or_else(|| {
+                Error::invalid_field(field, "no such fund: only a CPAM or CGSS has a calendar")
+                    .into()
+            })
+    }
+}
+
+fn optional_organisation(text: &str) -> Result<Option<OrganisationId>, Error> {
+    match text.trim() {
+        "" => Ok(None),
+        id => OrganisationId::parse(id)
+            .map(Some)
+            .map_err(|reason| Error::invalid_field("organisation_id", reason)),
+    }
+}
+
 fn account_id(text: &str) -> Result<AccountId, Error> {
     AccountId::parse(text).map_err(|reason| Error::invalid_field("account_id", reason))
 }
@@ -275,5 +386,45 @@ impl<S: Store> AdminService for AdminApi<S> {
         request: Request<pb::WhoAmIRequest>,
     ) -> Result<Response<pb::WhoAmIResponse>, Status> {
         respond("WhoAmI", AdminApi::who_am_i(self, request)).await
+    }
+
+    async fn set_sla_policy(
+        &self,
+        request: Request<pb::SetSlaPolicyRequest>,
+    ) -> Result<Response<pb::SetSlaPolicyResponse>, Status> {
+        respond("SetSlaPolicy", AdminApi::set_sla_policy(self, request)).await
+    }
+
+    async fn list_sla_policies(
+        &self,
+        request: Request<pb::ListSlaPoliciesRequest>,
+    ) -> Result<Response<pb::ListSlaPoliciesResponse>, Status> {
+        respond(
+            "ListSlaPolicies",
+            AdminApi::list_sla_policies(self, request),
+        )
+        .await
+    }
+
+    async fn set_organisation_calendar(
+        &self,
+        request: Request<pb::SetOrganisationCalendarRequest>,
+    ) -> Result<Response<pb::SetOrganisationCalendarResponse>, Status> {
+        respond(
+            "SetOrganisationCalendar",
+            AdminApi::set_organisation_calendar(self, request),
+        )
+        .await
+    }
+
+    async fn get_organisation_calendar(
+        &self,
+        request: Request<pb::GetOrganisationCalendarRequest>,
+    ) -> Result<Response<pb::GetOrganisationCalendarResponse>, Status> {
+        respond(
+            "GetOrganisationCalendar",
+            AdminApi::get_organisation_calendar(self, request),
+        )
+        .await
     }
 }

@@ -11,7 +11,7 @@ use relais_core::{
     validation::Violations,
 };
 use relais_proto::{
-    convert::{self, CaseView, FromWire},
+    convert::{self, FromWire},
     v1::{self as pb, case_service_server::CaseService},
 };
 use sha2::{Digest, Sha256};
@@ -25,7 +25,7 @@ use crate::{
         Principal,
         policy::{self, CaseAction},
     },
-    store::{CaseFilter, PageRequest, Store, Submission, Updated},
+    store::{CaseFilter, CaseOrder, PageRequest, Store, Submission},
 };
 
 /// How many stored events a watcher reads back at a time when catching up.
@@ -74,7 +74,12 @@ impl<S: Store> CaseApi<S> {
         };
         let submitted = self.ctx.store.submit_case(submission).await?;
         Ok(pb::SubmitCaseResponse {
-            case: Some(convert::case(&submitted.case, policy::view(&principal))),
+            case: Some(
+                self.ctx
+                    .output(policy::view(&principal))
+                    .case(&submitted.case)
+                    .await?,
+            ),
             warnings: validated.warnings.iter().map(Into::into).collect(),
             replayed: submitted.replayed,
         })
@@ -100,7 +105,7 @@ impl<S: Store> CaseApi<S> {
         };
         let history = self.ctx.store.history(case.id).await?;
         Ok(pb::GetCaseResponse {
-            case: Some(convert::case(&case, view)),
+            case: Some(self.ctx.output(view).case(&case).await?),
             messages: messages
                 .iter()
                 .filter(|m| policy::may_read_message(&principal, m))
@@ -130,6 +135,23 @@ impl<S: Store> CaseApi<S> {
                 .ok(),
         };
         let size = page_size(&mut violations, body.page_size);
+        let due_before = match &body.due_before {
+            None => None,
+            Some(at) => convert::from_timestamp(at)
+                .ok_or(())
+                .map_err(|()| violations.add("due_before", "not a valid instant"))
+                .ok(),
+        };
+        let order = match pb::CaseOrder::try_from(body.order) {
+            Ok(pb::CaseOrder::OldestFirst) => CaseOrder::OldestFirst,
+            Ok(pb::CaseOrder::DueFirst) => CaseOrder::DueFirst,
+            Ok(pb::CaseOrder::Unspecified) if body.due_before.is_some() => CaseOrder::DueFirst,
+            Ok(pb::CaseOrder::Unspecified) => CaseOrder::OldestFirst,
+            Err(_) => {
+                violations.add("order", format!("unknown value {}", body.order));
+                CaseOrder::OldestFirst
+            }
+        };
         if !violations.is_empty() {
             return Err(Error::Invalid(violations).into());
         }
@@ -142,15 +164,22 @@ impl<S: Store> CaseApi<S> {
                 .submitted_by_my_organisation
                 .then_some(principal.organisation.id),
             assignee: body.assigned_to_me.then_some(principal.account.id),
+            escalated: body.escalated,
+            due_before,
+            order,
         };
         let page = PageRequest {
             size,
             token: body.page_token,
         };
         let page = self.ctx.store.list_cases(&filter, &page).await?;
-        let view = policy::view(&principal);
+        let cases = self
+            .ctx
+            .output(policy::view(&principal))
+            .cases(&page.items)
+            .await?;
         Ok(pb::ListCasesResponse {
-            cases: page.items.iter().map(|c| convert::case(c, view)).collect(),
+            cases,
             next_page_token: page.next_token,
         })
     }
@@ -204,7 +233,10 @@ impl<S: Store> CaseApi<S> {
             Some(view) => view,
             None => policy::authorize(principal, CaseAction::Read, &updated.case)?,
         };
-        Ok(Changed { updated, view })
+        Ok(Changed {
+            case: Some(self.ctx.output(view).case(&updated.case).await?),
+            message: updated.message.as_ref().map(convert::message),
+        })
     }
 
     /// The fund a case is transferred to, or why it cannot be.
@@ -380,20 +412,10 @@ change_requests!(
     pb::WithdrawCaseRequest,
 );
 
-/// A change made (or replayed), and what the caller may see of it.
+/// A change made (or replayed), as the caller may see it.
 struct Changed {
-    updated: Updated,
-    view: CaseView,
-}
-
-impl Changed {
-    fn case(&self) -> Option<pb::Case> {
-        Some(convert::case(&self.updated.case, self.view))
-    }
-
-    fn message(&self) -> Option<pb::Message> {
-        self.updated.message.as_ref().map(convert::message)
-    }
+    case: Option<pb::Case>,
+    message: Option<pb::Message>,
 }
 
 fn case_key(text: &str) -> Result<CaseKey, Error> {
@@ -454,8 +476,8 @@ impl<S: Store> CaseService for CaseApi<S> {
             let command = Command::message(principal.role.is_partner(), internal, &body.body);
             let changed = self.change(&principal, &body, command).await?;
             Ok(pb::PostMessageResponse {
-                case: changed.case(),
-                message: changed.message(),
+                case: changed.case,
+                message: changed.message,
             })
         })
         .await
@@ -468,9 +490,7 @@ impl<S: Store> CaseService for CaseApi<S> {
         respond("TakeCase", async {
             let (principal, body) = self.caller(request).await?;
             let changed = self.change(&principal, &body, Ok(Command::Take)).await?;
-            Ok(pb::TakeCaseResponse {
-                case: changed.case(),
-            })
+            Ok(pb::TakeCaseResponse { case: changed.case })
         })
         .await
     }
@@ -484,8 +504,8 @@ impl<S: Store> CaseService for CaseApi<S> {
             let command = Command::request_information(&body.body);
             let changed = self.change(&principal, &body, command).await?;
             Ok(pb::RequestInformationResponse {
-                case: changed.case(),
-                message: changed.message(),
+                case: changed.case,
+                message: changed.message,
             })
         })
         .await
@@ -499,9 +519,7 @@ impl<S: Store> CaseService for CaseApi<S> {
             let (principal, body) = self.caller(request).await?;
             let command = Command::resolve(Outcome::from_wire(body.outcome), &body.answer);
             let changed = self.change(&principal, &body, command).await?;
-            Ok(pb::ResolveCaseResponse {
-                case: changed.case(),
-            })
+            Ok(pb::ResolveCaseResponse { case: changed.case })
         })
         .await
     }
@@ -514,9 +532,7 @@ impl<S: Store> CaseService for CaseApi<S> {
             let (principal, body) = self.caller(request).await?;
             let command = Command::close(Usefulness::from_wire(body.usefulness));
             let changed = self.change(&principal, &body, command).await?;
-            Ok(pb::CloseCaseResponse {
-                case: changed.case(),
-            })
+            Ok(pb::CloseCaseResponse { case: changed.case })
         })
         .await
     }
@@ -529,9 +545,7 @@ impl<S: Store> CaseService for CaseApi<S> {
             let (principal, body) = self.caller(request).await?;
             let command = Command::reopen(&body.reason);
             let changed = self.change(&principal, &body, command).await?;
-            Ok(pb::ReopenCaseResponse {
-                case: changed.case(),
-            })
+            Ok(pb::ReopenCaseResponse { case: changed.case })
         })
         .await
     }
@@ -545,9 +559,7 @@ impl<S: Store> CaseService for CaseApi<S> {
             let target = self.transfer_target(&body.handler_organisation_id).await?;
             let command = Command::transfer(target, &body.reason);
             let changed = self.change(&principal, &body, command).await?;
-            Ok(pb::TransferCaseResponse {
-                case: changed.case(),
-            })
+            Ok(pb::TransferCaseResponse { case: changed.case })
         })
         .await
     }
@@ -560,9 +572,7 @@ impl<S: Store> CaseService for CaseApi<S> {
             let (principal, body) = self.caller(request).await?;
             let command = Command::withdraw(&body.reason);
             let changed = self.change(&principal, &body, command).await?;
-            Ok(pb::WithdrawCaseResponse {
-                case: changed.case(),
-            })
+            Ok(pb::WithdrawCaseResponse { case: changed.case })
         })
         .await
     }

@@ -5,17 +5,30 @@
 mod admin;
 mod case;
 mod error;
+mod sla;
 
-use std::{future::Future, sync::Arc, time::Instant};
+use std::{collections::HashMap, future::Future, sync::Arc, time::Instant};
 
 use jiff::Timestamp;
-use relais_core::{clock::Clock, request_id::RequestId, validation::Violations};
+use relais_core::{
+    case::Case,
+    clock::Clock,
+    org::OrganisationId,
+    request_id::RequestId,
+    sla::{Calendar, Calendars},
+    validation::Violations,
+};
+use relais_proto::{
+    convert::{self, CaseView},
+    v1 as pb,
+};
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 pub use admin::AdminApi;
 pub use case::CaseApi;
 pub use error::ApiError;
+pub use sla::SlaApi;
 
 use crate::{
     auth::{self, Principal},
@@ -34,12 +47,67 @@ pub struct Context<S> {
 }
 
 impl<S: Store> Context<S> {
+    /// The time of a request, to the microsecond: what the store keeps, so
+    /// that instants read back equal the ones computed from it.
     fn now(&self) -> Timestamp {
-        self.clock.now()
+        let now = self.clock.now();
+        Timestamp::from_microsecond(now.as_microsecond()).unwrap_or(now)
     }
 
     async fn authenticate<T>(&self, request: &Request<T>) -> Result<Principal, ApiError> {
         Ok(auth::authenticate(&self.store, request.metadata(), self.now()).await?)
+    }
+
+    /// Converts cases for a caller who may see `view` of them.
+    fn output(&self, view: CaseView) -> CaseOutput<'_, S> {
+        CaseOutput {
+            store: &self.store,
+            now: self.now(),
+            view,
+            round_the_clock: Calendar::round_the_clock(),
+            calendars: HashMap::new(),
+        }
+    }
+}
+
+/// Cases as a caller receives them: converted for its view, with the time
+/// left on each promise counted in the handling fund's calendar (loaded once
+/// per fund and request).
+struct CaseOutput<'a, S> {
+    store: &'a S,
+    now: Timestamp,
+    view: CaseView,
+    round_the_clock: Calendar,
+    calendars: HashMap<OrganisationId, Option<Calendar>>,
+}
+
+impl<S: Store> CaseOutput<'_, S> {
+    async fn case(&mut self, case: &Case) -> Result<pb::Case, ApiError> {
+        let mut out = convert::case(case, self.view);
+        if let Some(sla) = &case.sla {
+            let handler = case.handler.id;
+            if !self.calendars.contains_key(&handler) {
+                let config = self.store.calendar_config(handler).await?;
+                self.calendars
+                    .insert(handler, config.map(|config| Calendar::new(&config)));
+            }
+            if let Some(Some(working)) = self.calendars.get(&handler) {
+                let calendars = Calendars {
+                    working,
+                    round_the_clock: &self.round_the_clock,
+                };
+                out.sla = Some(convert::case_sla(sla, self.now, &calendars));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn cases(&mut self, cases: &[Case]) -> Result<Vec<pb::Case>, ApiError> {
+        let mut out = Vec::with_capacity(cases.len());
+        for case in cases {
+            out.push(self.case(case).await?);
+        }
+        Ok(out)
     }
 }
 

@@ -18,6 +18,7 @@ use relais_core::{
         OrganisationId, OrganisationKind, TokenId,
     },
     request_id::RequestId,
+    sla::{CalendarConfig, SlaPolicy, report::CaseFigures},
 };
 
 pub use page::{Page, PageRequest};
@@ -102,6 +103,38 @@ pub struct CaseFilter {
     pub handler: Option<OrganisationId>,
     pub submitter: Option<OrganisationId>,
     pub assignee: Option<AccountId>,
+    /// Only cases whose pending promise was escalated.
+    pub escalated: bool,
+    /// Only cases whose pending promise is due before this instant.
+    pub due_before: Option<Timestamp>,
+    pub order: CaseOrder,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseOrder {
+    OldestFirst,
+    /// By the due instant of the pending promise; the others last.
+    DueFirst,
+}
+
+/// The policy in force for one category.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyEntry {
+    pub category: Category,
+    /// The fund it belongs to; `None` for a default policy.
+    pub organisation: Option<OrganisationId>,
+    pub policy: SlaPolicy,
+    /// No policy was set: the built-in one applies.
+    pub built_in: bool,
+}
+
+/// Which cases a report counts: received in [from, to), within a scope.
+#[derive(Debug, Clone)]
+pub struct ReportQuery {
+    pub scope: CaseScope,
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub grouping: relais_core::sla::report::Grouping,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -232,4 +265,48 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// The sequence number of the last recorded event (0 when none).
     fn last_event_sequence(&self) -> impl Future<Output = StoreResult<u64>> + Send;
+
+    /// The policies in force for every category: the defaults, or for one fund.
+    fn sla_policies(
+        &self,
+        organisation: Option<OrganisationId>,
+    ) -> impl Future<Output = StoreResult<Vec<PolicyEntry>>> + Send;
+
+    /// Sets a category's default policy, or one fund's (which must be a fund).
+    fn set_sla_policy(
+        &self,
+        organisation: Option<OrganisationId>,
+        category: Category,
+        policy: &SlaPolicy,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<PolicyEntry>> + Send;
+
+    /// How a fund counts working time; `None` when there is no such fund.
+    fn calendar_config(
+        &self,
+        organisation: OrganisationId,
+    ) -> impl Future<Output = StoreResult<Option<CalendarConfig>>> + Send;
+
+    /// Sets how a fund counts working time (its département comes from the fund).
+    fn set_calendar_config(
+        &self,
+        organisation: OrganisationId,
+        config: &CalendarConfig,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<CalendarConfig>> + Send;
+
+    /// Raises, once each, the SLA thresholds passed at `now` on up to `limit`
+    /// cases, recording them as events. Returns how many cases were looked at:
+    /// fewer than `limit` means none is left.
+    fn sweep_sla(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<usize>> + Send;
+
+    /// The stored SLA figures of the cases a report counts, grouped as asked.
+    fn report_figures(
+        &self,
+        query: &ReportQuery,
+    ) -> impl Future<Output = StoreResult<Vec<CaseFigures>>> + Send;
 }

@@ -23,23 +23,27 @@ pub struct Page<T> {
     pub next_token: String,
 }
 
-/// Where a page starts: after the item created at `created_at` with `id`.
+/// Where a page starts: after the item at (`key`, `id`) in the listing's
+/// order, `order` telling which order (a token is only good for its own).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Cursor {
-    pub(crate) created_at: i64,
+    pub(crate) order: u8,
+    pub(crate) key: i64,
     pub(crate) id: Uuid,
 }
 
 impl Cursor {
     pub(crate) fn encode(self) -> String {
-        let mut bytes = Vec::with_capacity(24);
-        bytes.extend_from_slice(&self.created_at.to_be_bytes());
+        let mut bytes = Vec::with_capacity(25);
+        bytes.push(self.order);
+        bytes.extend_from_slice(&self.key.to_be_bytes());
         bytes.extend_from_slice(self.id.as_bytes());
         BASE64URL_NOPAD.encode(&bytes)
     }
 
-    /// `None` for the first page.
-    pub(crate) fn decode(token: &str) -> Result<Option<Cursor>, Error> {
+    /// `None` for the first page; an error for a token that is not one of
+    /// this listing's, in this order.
+    pub(crate) fn decode(token: &str, order: u8) -> Result<Option<Cursor>, Error> {
         if token.is_empty() {
             return Ok(None);
         }
@@ -47,10 +51,15 @@ impl Cursor {
         let bytes = BASE64URL_NOPAD
             .decode(token.as_bytes())
             .map_err(|_| invalid())?;
-        let (created_at, id) = bytes.split_first_chunk::<8>().ok_or_else(invalid)?;
+        let (&tag, rest) = bytes.split_first().ok_or_else(invalid)?;
+        let (key, id) = rest.split_first_chunk::<8>().ok_or_else(invalid)?;
+        if tag != order {
+            return Err(invalid());
+        }
         let id = Uuid::from_slice(id).map_err(|_| invalid())?;
         Ok(Some(Cursor {
-            created_at: i64::from_be_bytes(*created_at),
+            order,
+            key: i64::from_be_bytes(*key),
             id,
         }))
     }
@@ -88,13 +97,22 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
         let cursor = Cursor {
-            created_at: 1_764_000_000_123_456,
+            order: 1,
+            key: 1_764_000_000_123_456,
             id: Uuid::now_v7(),
         };
-        assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), Some(cursor));
-        assert_eq!(Cursor::decode("").unwrap(), None);
-        for bad in ["abc", "!!!", &BASE64URL_NOPAD.encode(&[0u8; 10])] {
-            assert!(matches!(Cursor::decode(bad), Err(Error::Invalid(v)) if v.has("page_token")));
+        assert_eq!(Cursor::decode(&cursor.encode(), 1).unwrap(), Some(cursor));
+        assert_eq!(Cursor::decode("", 1).unwrap(), None);
+        for bad in [
+            "abc",
+            "!!!",
+            &BASE64URL_NOPAD.encode(&[0u8; 10]),
+            &cursor.encode(),
+        ] {
+            assert!(
+                matches!(Cursor::decode(bad, 2), Err(Error::Invalid(v)) if v.has("page_token")),
+                "{bad}"
+            );
         }
     }
 
@@ -102,24 +120,17 @@ mod tests {
     fn a_page_with_an_extra_row_has_a_next_token() {
         let rows: Vec<(Cursor, u32)> = (0..4)
             .map(|i| {
-                (
-                    Cursor {
-                        created_at: i,
-                        id: Uuid::nil(),
-                    },
-                    i as u32,
-                )
+                let cursor = Cursor {
+                    order: 0,
+                    key: i,
+                    id: Uuid::nil(),
+                };
+                (cursor, i as u32)
             })
             .collect();
         let page = paginate(rows.clone(), 3);
         assert_eq!(page.items, [0, 1, 2]);
-        assert_eq!(
-            Cursor::decode(&page.next_token)
-                .unwrap()
-                .unwrap()
-                .created_at,
-            2
-        );
+        assert_eq!(Cursor::decode(&page.next_token, 0).unwrap().unwrap().key, 2);
         let last = paginate(rows, 4);
         assert_eq!(last.items.len(), 4);
         assert!(last.next_token.is_empty());

@@ -7,15 +7,17 @@
 //! published in commit order. Reads use a pool of read-only connections,
 //! which WAL lets run beside the writer.
 
+mod sla;
+
 use std::{str::FromStr, sync::Arc, time::Duration};
 
 use jiff::{Timestamp, civil::Date};
 use relais_core::{
     Error,
     case::{
-        Actor, Beneficiary, Case, CaseEvent, CaseId, CaseKey, Consent, ConsentType, Dependant,
-        EventKind, Message, MessageId, MessageKind, Outcome, Resolution, Status, Transition,
-        Urgency, Usefulness,
+        Actor, Beneficiary, Case, CaseEvent, CaseId, CaseKey, Category, Consent, ConsentType,
+        Dependant, EventKind, Message, MessageId, MessageKind, NewEvent, Outcome, Resolution,
+        Status, Transition, Urgency, Usefulness,
     },
     ids::{CaseRef, Departement},
     org::{
@@ -23,6 +25,9 @@ use relais_core::{
         OrganisationId, OrganisationKind, Role, TokenId,
     },
     request_id::RequestId,
+    sla::{
+        Calendar, CalendarConfig, Calendars, CaseSla, SlaPolicy, TargetKind, report::CaseFigures,
+    },
 };
 use sqlx::{
     Connection as _, QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool,
@@ -34,8 +39,9 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use super::{
-    BootstrapAdmin, CaseFilter, CaseScope, NewToken, OrganisationFilter, Page, PageRequest, Store,
-    StoreError, StoreResult, Submission, Submitted, TokenOwner, Updated,
+    BootstrapAdmin, CaseFilter, CaseOrder, CaseScope, NewToken, OrganisationFilter, Page,
+    PageRequest, PolicyEntry, ReportQuery, Store, StoreError, StoreResult, Submission, Submitted,
+    TokenOwner, Updated,
     page::{Cursor, paginate},
 };
 use crate::events::EventBus;
@@ -298,7 +304,7 @@ const CASE_SELECT: &str = "SELECT c.id, c.reference, c.status, c.category, c.sub
      c.partner_reference, c.departement, c.submitter_org_id, so.name AS submitter_name, \
      c.submitted_by, sa.name AS submitted_by_name, c.handler_org_id, ho.name AS handler_name, \
      c.assignee_id, aa.name AS assignee_name, c.resolution_outcome, c.resolved_at, c.usefulness, \
-     c.created_at, c.updated_at \
+     c.created_at, c.updated_at, c.sla, c.sla_due_at \
      FROM cases c \
      JOIN organisations so ON so.id = c.submitter_org_id \
      JOIN accounts sa ON sa.id = c.submitted_by \
@@ -379,6 +385,10 @@ fn case_from_row(row: &SqliteRow) -> StoreResult<Case> {
             Usefulness::from_name,
             "usefulness",
         )?,
+        sla: row
+            .try_get::<Option<String>, _>("sla")?
+            .map(|text| json(&text, "SLA clocks"))
+            .transpose()?,
     })
 }
 
@@ -472,7 +482,7 @@ const EVENT_SELECT: &str = "SELECT e.sequence, e.case_id, c.reference, e.kind, e
      e.actor_id, aa.name AS actor_name, e.actor_org_id, ao.name AS actor_org_name, \
      e.from_status, e.to_status, e.reason, e.from_org_id, fo.name AS from_org_name, \
      e.to_org_id, tor.name AS to_org_name, e.message_id, e.message_kind, \
-     e.submitter_org_id, e.handler_org_id \
+     e.submitter_org_id, e.handler_org_id, e.sla_target, e.escalation_level \
      FROM case_events e \
      JOIN cases c ON c.id = e.case_id \
      LEFT JOIN accounts aa ON aa.id = e.actor_id \
@@ -493,17 +503,25 @@ fn org_ref(row: &SqliteRow, id: &str, name: &str) -> StoreResult<Option<OrgRef>>
 fn event_from_row(row: &SqliteRow) -> StoreResult<CaseEvent> {
     let reference: String = row.try_get("reference")?;
     let sequence: i64 = row.try_get("sequence")?;
-    let actor_id: Option<Uuid> = row.try_get("actor_id")?;
-    let actor = AccountRef {
-        id: AccountId::from_uuid(
-            actor_id
-                .ok_or_else(|| StoreError::Corrupt(format!("event {sequence} has no actor")))?,
-        ),
-        name: row.try_get("actor_name")?,
+    let actor = match row.try_get::<Option<Uuid>, _>("actor_id")? {
+        Some(id) => Some(AccountRef {
+            id: AccountId::from_uuid(id),
+            name: row.try_get("actor_name")?,
+        }),
+        None => None,
     };
-    let actor_organisation = org_ref(row, "actor_org_id", "actor_org_name")?.ok_or_else(|| {
-        StoreError::Corrupt(format!("event {sequence} has no actor organisation"))
-    })?;
+    let actor_organisation = org_ref(row, "actor_org_id", "actor_org_name")?;
+    let sla = match row.try_get::<Option<String>, _>("sla_target")? {
+        Some(target) => Some((
+            named(&target, TargetKind::from_name, "SLA target")?,
+            u8::try_from(
+                row.try_get::<Option<i64>, _>("escalation_level")?
+                    .unwrap_or(0),
+            )
+            .map_err(|_| StoreError::Corrupt(format!("event {sequence}: escalation level")))?,
+        )),
+        None => None,
+    };
     let message = match (
         row.try_get::<Option<Uuid>, _>("message_id")?,
         row.try_get::<Option<String>, _>("message_kind")?,
@@ -530,30 +548,40 @@ fn event_from_row(row: &SqliteRow) -> StoreResult<CaseEvent> {
         from_organisation: org_ref(row, "from_org_id", "from_org_name")?,
         to_organisation: org_ref(row, "to_org_id", "to_org_name")?,
         message,
+        sla,
         submitter: OrganisationId::from_uuid(row.try_get("submitter_org_id")?),
         handler: OrganisationId::from_uuid(row.try_get("handler_org_id")?),
     })
+}
+
+/// Who and what an event records, besides the change itself.
+struct EventContext<'a> {
+    /// `None` for what the service raises itself.
+    actor: Option<&'a Actor>,
+    /// The client's request id, which makes a retried change find its first result.
+    request_id: Option<&'a RequestId>,
+    sla: Option<(TargetKind, u8)>,
 }
 
 /// Records an event and returns it as stored (with its sequence number).
 async fn insert_event(
     conn: &mut SqliteConnection,
     case: &Case,
-    actor: &Actor,
-    event: &relais_core::case::NewEvent,
-    request_id: &RequestId,
-    now: Timestamp,
+    event: &NewEvent,
+    context: EventContext<'_>,
+    at: Timestamp,
 ) -> StoreResult<CaseEvent> {
     let sequence: i64 = sqlx::query_scalar(
         "INSERT INTO case_events (case_id, kind, at, actor_id, actor_org_id, from_status, to_status, reason, \
-         from_org_id, to_org_id, message_id, message_kind, submitter_org_id, handler_org_id, request_id) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING sequence",
+         from_org_id, to_org_id, message_id, message_kind, submitter_org_id, handler_org_id, request_id, \
+         sla_target, escalation_level) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING sequence",
     )
     .bind(case.id.as_uuid())
     .bind(event.kind.as_str())
-    .bind(micros(now))
-    .bind(actor.account.id.as_uuid())
-    .bind(actor.organisation.id.as_uuid())
+    .bind(micros(at))
+    .bind(context.actor.map(|a| a.account.id.as_uuid()))
+    .bind(context.actor.map(|a| a.organisation.id.as_uuid()))
     .bind(event.from_status.map(Status::as_str))
     .bind(event.to_status.as_str())
     .bind(event.reason.as_deref())
@@ -563,7 +591,9 @@ async fn insert_event(
     .bind(event.message.map(|(_, kind)| kind.as_str()))
     .bind(case.submitter.id.as_uuid())
     .bind(case.handler.id.as_uuid())
-    .bind(request_id.as_str())
+    .bind(context.request_id.map(RequestId::as_str))
+    .bind(context.sla.map(|(target, _)| target.as_str()))
+    .bind(context.sla.map(|(_, level)| i64::from(level)))
     .fetch_one(&mut *conn)
     .await?;
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -711,7 +741,7 @@ impl Store for SqliteStore {
         page: &PageRequest,
     ) -> StoreResult<Page<Organisation>> {
         let limit = page.limit(DEFAULT_DIRECTORY_PAGE);
-        let cursor = Cursor::decode(&page.token)?;
+        let cursor = Cursor::decode(&page.token, CREATION_ORDER)?;
         let mut query = QueryBuilder::<Sqlite>::new(format!(
             "SELECT {ORGANISATION_COLUMNS} FROM organisations WHERE 1 = 1"
         ));
@@ -723,7 +753,7 @@ impl Store for SqliteStore {
                 .push(" AND departement = ")
                 .push_bind(departement.code());
         }
-        push_cursor(&mut query, "", cursor);
+        push_cursor(&mut query, "created_at", "id", cursor);
         query
             .push(" ORDER BY created_at, id LIMIT ")
             .push_bind(i64::from(limit) + 1);
@@ -733,7 +763,7 @@ impl Store for SqliteStore {
             .map(|row| {
                 let organisation = organisation_from_row(row)?;
                 Ok((
-                    cursor_of(organisation.created_at, organisation.id.as_uuid()),
+                    created_cursor(organisation.created_at, organisation.id.as_uuid()),
                     organisation,
                 ))
             })
@@ -775,14 +805,14 @@ impl Store for SqliteStore {
         page: &PageRequest,
     ) -> StoreResult<Page<Account>> {
         let limit = page.limit(DEFAULT_DIRECTORY_PAGE);
-        let cursor = Cursor::decode(&page.token)?;
+        let cursor = Cursor::decode(&page.token, CREATION_ORDER)?;
         let mut query = QueryBuilder::<Sqlite>::new(format!("{ACCOUNT_SELECT} WHERE 1 = 1"));
         if let Some(organisation) = organisation {
             query
                 .push(" AND a.organisation_id = ")
                 .push_bind(organisation.as_uuid());
         }
-        push_cursor(&mut query, "a.", cursor);
+        push_cursor(&mut query, "a.created_at", "a.id", cursor);
         query
             .push(" ORDER BY a.created_at, a.id LIMIT ")
             .push_bind(i64::from(limit) + 1);
@@ -791,7 +821,10 @@ impl Store for SqliteStore {
             .iter()
             .map(|row| {
                 let account = account_from_row(row)?;
-                Ok((cursor_of(account.created_at, account.id.as_uuid()), account))
+                Ok((
+                    created_cursor(account.created_at, account.id.as_uuid()),
+                    account,
+                ))
             })
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(paginate(items, limit))
@@ -929,12 +962,21 @@ impl Store for SqliteStore {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        let calendar = sla::working_calendar(&mut tx, handler.id).await?;
+        let (policy, _) = sla::effective_policy(&mut tx, Some(handler.id), new.category).await?;
+        let round_the_clock = Calendar::round_the_clock();
+        let calendars = Calendars {
+            working: &calendar,
+            round_the_clock: &round_the_clock,
+        };
+        let clocks = CaseSla::start(&policy, urgent, submission.now, &calendars);
+        sla::save_clocks(&mut tx, id, &clocks).await?;
         let case = fetch_existing_case(&mut tx, id).await?;
         let actor = Actor {
             account: submission.submitted_by.clone(),
             organisation: submission.submitter.clone(),
         };
-        let first = relais_core::case::NewEvent {
+        let first = NewEvent {
             kind: EventKind::Submitted,
             from_status: None,
             to_status: Status::Submitted,
@@ -943,15 +985,12 @@ impl Store for SqliteStore {
             to_organisation: None,
             message: None,
         };
-        let event = insert_event(
-            &mut tx,
-            &case,
-            &actor,
-            &first,
-            &submission.request_id,
-            submission.now,
-        )
-        .await?;
+        let context = EventContext {
+            actor: Some(&actor),
+            request_id: Some(&submission.request_id),
+            sla: None,
+        };
+        let event = insert_event(&mut tx, &case, &first, context, submission.now).await?;
         tx.commit().await?;
         // Still holding the writer: events reach watchers in commit order.
         self.inner.events.publish(event);
@@ -1000,17 +1039,42 @@ impl Store for SqliteStore {
                 replayed: true,
             });
         }
+        // Thresholds passed since the sweeper's last pass are raised before
+        // the change, so that none is skipped by a change that ends the clock.
+        let mut clocks = case.sla.clone();
+        let mut events = match clocks.as_mut() {
+            Some(clocks) => sla::raise_due(&mut tx, &case, clocks, now).await?,
+            None => Vec::new(),
+        };
         let transition = decide(&case)?;
         apply_transition(&mut tx, &case, &transition, now).await?;
+        if let Some(clocks) = clocks.as_mut() {
+            let handler = transition.handler.id;
+            let calendar = sla::working_calendar(&mut tx, handler).await?;
+            let (policy, _) = sla::effective_policy(&mut tx, Some(handler), case.category).await?;
+            let round_the_clock = Calendar::round_the_clock();
+            let calendars = Calendars {
+                working: &calendar,
+                round_the_clock: &round_the_clock,
+            };
+            clocks.record(&transition.event, now, &policy, &calendars);
+            sla::save_clocks(&mut tx, case.id, clocks).await?;
+        }
         let updated = fetch_existing_case(&mut tx, case.id).await?;
-        let event =
-            insert_event(&mut tx, &updated, actor, &transition.event, request_id, now).await?;
+        let context = EventContext {
+            actor: Some(actor),
+            request_id: Some(request_id),
+            sla: None,
+        };
+        events.push(insert_event(&mut tx, &updated, &transition.event, context, now).await?);
         let message = match &transition.message {
             Some(message) => fetch_message(&mut tx, message.id).await?,
             None => None,
         };
         tx.commit().await?;
-        self.inner.events.publish(event);
+        for event in events {
+            self.inner.events.publish(event);
+        }
         Ok(Updated {
             case: updated,
             message,
@@ -1020,7 +1084,12 @@ impl Store for SqliteStore {
 
     async fn list_cases(&self, filter: &CaseFilter, page: &PageRequest) -> StoreResult<Page<Case>> {
         let limit = page.limit(DEFAULT_CASE_PAGE);
-        let cursor = Cursor::decode(&page.token)?;
+        let (order, key) = match filter.order {
+            CaseOrder::OldestFirst => (CREATION_ORDER, "c.created_at"),
+            // Cases without a running promise sort last.
+            CaseOrder::DueFirst => (DUE_ORDER, "COALESCE(c.sla_due_at, 9223372036854775807)"),
+        };
+        let cursor = Cursor::decode(&page.token, order)?;
         let mut query = QueryBuilder::<Sqlite>::new(format!("{CASE_SELECT} WHERE 1 = 1"));
         match filter.scope {
             CaseScope::SubmittedBy(org) => {
@@ -1066,16 +1135,32 @@ impl Store for SqliteStore {
                 .push(" AND c.assignee_id = ")
                 .push_bind(assignee.as_uuid());
         }
-        push_cursor(&mut query, "c.", cursor);
+        if filter.escalated {
+            query.push(" AND c.sla_escalation > 0");
+        }
+        if let Some(before) = filter.due_before {
+            query.push(" AND c.sla_due_at < ").push_bind(micros(before));
+        }
+        push_cursor(&mut query, key, "c.id", cursor);
         query
-            .push(" ORDER BY c.created_at, c.id LIMIT ")
+            .push(format!(" ORDER BY {key}, c.id LIMIT "))
             .push_bind(i64::from(limit) + 1);
         let rows = query.build().fetch_all(&self.inner.reader).await?;
         let items = rows
             .iter()
             .map(|row| {
                 let case = case_from_row(row)?;
-                Ok((cursor_of(case.created_at, case.id.as_uuid()), case))
+                let cursor = match filter.order {
+                    CaseOrder::OldestFirst => created_cursor(case.created_at, case.id.as_uuid()),
+                    CaseOrder::DueFirst => Cursor {
+                        order: DUE_ORDER,
+                        key: row
+                            .try_get::<Option<i64>, _>("sla_due_at")?
+                            .unwrap_or(i64::MAX),
+                        id: case.id.as_uuid(),
+                    },
+                };
+                Ok((cursor, case))
             })
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(paginate(items, limit))
@@ -1119,21 +1204,123 @@ impl Store for SqliteStore {
             .await?;
         Ok(last.and_then(|s| u64::try_from(s).ok()).unwrap_or(0))
     }
+
+    async fn sla_policies(
+        &self,
+        organisation: Option<OrganisationId>,
+    ) -> StoreResult<Vec<PolicyEntry>> {
+        let mut conn = self.inner.reader.acquire().await?;
+        if let Some(id) = organisation {
+            fund(&mut conn, id).await?;
+        }
+        let mut entries = Vec::with_capacity(Category::ALL.len());
+        for category in Category::ALL {
+            let (policy, scope) = sla::effective_policy(&mut conn, organisation, *category).await?;
+            entries.push(PolicyEntry {
+                category: *category,
+                organisation: match scope.as_deref() {
+                    None | Some(sla::DEFAULT_SCOPE) => None,
+                    Some(_) => organisation,
+                },
+                policy,
+                built_in: scope.is_none(),
+            });
+        }
+        Ok(entries)
+    }
+
+    async fn set_sla_policy(
+        &self,
+        organisation: Option<OrganisationId>,
+        category: Category,
+        policy: &SlaPolicy,
+        now: Timestamp,
+    ) -> StoreResult<PolicyEntry> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        if let Some(id) = organisation {
+            fund(&mut tx, id).await?;
+        }
+        sla::save_policy(&mut tx, organisation, category, policy, now).await?;
+        tx.commit().await?;
+        Ok(PolicyEntry {
+            category,
+            organisation,
+            policy: policy.clone(),
+            built_in: false,
+        })
+    }
+
+    async fn calendar_config(
+        &self,
+        organisation: OrganisationId,
+    ) -> StoreResult<Option<CalendarConfig>> {
+        let mut conn = self.inner.reader.acquire().await?;
+        sla::calendar_config(&mut conn, organisation).await
+    }
+
+    async fn set_calendar_config(
+        &self,
+        organisation: OrganisationId,
+        config: &CalendarConfig,
+        now: Timestamp,
+    ) -> StoreResult<CalendarConfig> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        fund(&mut tx, organisation).await?;
+        sla::save_calendar_config(&mut tx, organisation, config, now).await?;
+        let stored = sla::calendar_config(&mut tx, organisation)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("calendar of {organisation} vanished")))?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn sweep_sla(&self, now: Timestamp, limit: u32) -> StoreResult<usize> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let (looked_at, events) = sla::sweep(&mut tx, now, limit).await?;
+        tx.commit().await?;
+        for event in events {
+            self.inner.events.publish(event);
+        }
+        Ok(looked_at)
+    }
+
+    async fn report_figures(&self, query: &ReportQuery) -> StoreResult<Vec<CaseFigures>> {
+        sla::report_figures(&self.inner.reader, query).await
+    }
 }
 
-fn cursor_of(created_at: Timestamp, id: Uuid) -> Cursor {
+/// Checks that an organisation exists and is a fund (a CPAM or CGSS).
+async fn fund(conn: &mut SqliteConnection, id: OrganisationId) -> StoreResult<Organisation> {
+    let organisation = fetch_organisation(&mut *conn, id)
+        .await?
+        .ok_or_else(|| Error::invalid_field("organisation_id", "no such organisation"))?;
+    organisation
+        .as_handler()
+        .map_err(|reason| Error::invalid_field("organisation_id", reason))?;
+    Ok(organisation)
+}
+
+/// The page-token tags of the two orders a listing may follow.
+const CREATION_ORDER: u8 = 0;
+const DUE_ORDER: u8 = 1;
+
+fn created_cursor(created_at: Timestamp, id: Uuid) -> Cursor {
     Cursor {
-        created_at: micros(created_at),
+        order: CREATION_ORDER,
+        key: micros(created_at),
         id,
     }
 }
 
-/// Keeps only rows after the cursor, in (created_at, id) order; `prefix` is the table alias.
-fn push_cursor(query: &mut QueryBuilder<Sqlite>, prefix: &str, cursor: Option<Cursor>) {
+/// Keeps only rows after the cursor in (`key`, `id`) order.
+fn push_cursor(query: &mut QueryBuilder<Sqlite>, key: &str, id: &str, cursor: Option<Cursor>) {
     if let Some(cursor) = cursor {
         query
-            .push(format!(" AND ({prefix}created_at, {prefix}id) > ("))
-            .push_bind(cursor.created_at)
+            .push(format!(" AND ({key}, {id}) > ("))
+            .push_bind(cursor.key)
             .push(", ")
             .push_bind(cursor.id)
             .push(")");

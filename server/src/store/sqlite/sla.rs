@@ -1,0 +1,376 @@
+//! Service levels in SQLite: policies, funds' calendars, each case's clocks
+//! and the instants copied out of them, the sweeper's pass, report figures.
+
+use std::collections::BTreeSet;
+
+use jiff::{
+    SignedDuration, Timestamp,
+    civil::{Date, Time},
+};
+use relais_core::{
+    case::{Case, CaseEvent, CaseId, Category, EventKind, NewEvent, Status},
+    ids::Departement,
+    org::OrganisationId,
+    sla::{
+        Calendar, CalendarConfig, CaseSla, CountingMode, Level, OfficeHours, SlaPolicy,
+        report::{CaseFigures, Grouping, PendingFigures, PromiseFigures},
+    },
+};
+use serde::{Deserialize, Serialize};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+use uuid::Uuid;
+
+use super::{
+    EventContext, departement, fetch_existing_case, insert_event, json, micros, named,
+    optional_instant, to_json,
+};
+use crate::store::{CaseScope, ReportQuery, StoreError, StoreResult};
+
+/// The scope of the default policies in `sla_policies`.
+pub(super) const DEFAULT_SCOPE: &str = "*";
+
+/// How a calendar is stored: the counting mode and the fund's own days. The
+/// département is the fund's, never stored twice.
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredCalendar {
+    office_hours: Option<[Vec<(Time, Time)>; 7]>,
+    closed_days: BTreeSet<Date>,
+    worked_days: BTreeSet<Date>,
+}
+
+impl StoredCalendar {
+    fn from_config(config: &CalendarConfig) -> StoredCalendar {
+        let office_hours = match &config.mode {
+            CountingMode::WholeDays => None,
+            CountingMode::OfficeHours(hours) => Some(WEEK.map(|day| hours.windows(day).to_vec())),
+        };
+        StoredCalendar {
+            office_hours,
+            closed_days: config.closed_days.clone(),
+            worked_days: config.worked_days.clone(),
+        }
+    }
+
+    fn into_config(self, departement: Departement) -> StoreResult<CalendarConfig> {
+        let mode = match self.office_hours {
+            None => CountingMode::WholeDays,
+            Some(windows) => CountingMode::OfficeHours(
+                OfficeHours::new(windows)
+                    .map_err(|e| StoreError::Corrupt(format!("office hours: {e}")))?,
+            ),
+        };
+        Ok(CalendarConfig {
+            departement,
+            mode,
+            closed_days: self.closed_days,
+            worked_days: self.worked_days,
+        })
+    }
+}
+
+const WEEK: [jiff::civil::Weekday; 7] = {
+    use jiff::civil::Weekday::*;
+    [
+        Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday,
+    ]
+};
+
+/// A fund's calendar configuration; `None` when the organisation is not a fund.
+pub(super) async fn calendar_config(
+    conn: &mut SqliteConnection,
+    organisation: OrganisationId,
+) -> StoreResult<Option<CalendarConfig>> {
+    let row = sqlx::query(
+        "SELECT o.kind, o.departement, k.config FROM organisations o \
+         LEFT JOIN organisation_calendars k ON k.organisation_id = o.id WHERE o.id = ?",
+    )
+    .bind(organisation.as_uuid())
+    .fetch_optional(conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let kind: String = row.try_get("kind")?;
+    if !matches!(kind.as_str(), "cpam" | "cgss") {
+        return Ok(None);
+    }
+    let departement = departement(row.try_get("departement")?)?
+        .ok_or_else(|| StoreError::Corrupt(format!("fund {organisation} has no département")))?;
+    match row.try_get::<Option<String>, _>("config")? {
+        Some(text) => json::<StoredCalendar>(&text, "calendar")?
+            .into_config(departement)
+            .map(Some),
+        None => Ok(Some(CalendarConfig {
+            departement,
+            mode: CountingMode::WholeDays,
+            closed_days: BTreeSet::new(),
+            worked_days: BTreeSet::new(),
+        })),
+    }
+}
+
+/// The working-time calendar a fund's cases run on.
+pub(super) async fn working_calendar(
+    conn: &mut SqliteConnection,
+    organisation: OrganisationId,
+) -> StoreResult<Calendar> {
+    let config = calendar_config(conn, organisation).await?.ok_or_else(|| {
+        StoreError::Corrupt(format!("cases handled by {organisation}, not a fund"))
+    })?;
+    Ok(Calendar::new(&config))
+}
+
+pub(super) async fn save_calendar_config(
+    conn: &mut SqliteConnection,
+    organisation: OrganisationId,
+    config: &CalendarConfig,
+    now: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO organisation_calendars (organisation_id, config, updated_at) VALUES (?, ?, ?) \
+         ON CONFLICT (organisation_id) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at",
+    )
+    .bind(organisation.as_uuid())
+    .bind(to_json(&StoredCalendar::from_config(config))?)
+    .bind(micros(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The policy in force for a fund's cases of a category: its own, else the
+/// default one, else the built-in one; and the scope it came from (`None`:
+/// built in).
+pub(super) async fn effective_policy(
+    conn: &mut SqliteConnection,
+    organisation: Option<OrganisationId>,
+    category: Category,
+) -> StoreResult<(SlaPolicy, Option<String>)> {
+    let scope = organisation.map_or_else(|| DEFAULT_SCOPE.to_owned(), |id| id.to_string());
+    let row = sqlx::query(
+        "SELECT scope, policy FROM sla_policies WHERE category = ? AND scope IN (?, ?) \
+         ORDER BY scope = '*' LIMIT 1",
+    )
+    .bind(category.as_str())
+    .bind(&scope)
+    .bind(DEFAULT_SCOPE)
+    .fetch_optional(conn)
+    .await?;
+    match row {
+        Some(row) => Ok((
+            json(row.try_get("policy")?, "SLA policy")?,
+            Some(row.try_get("scope")?),
+        )),
+        None => Ok((SlaPolicy::default(), None)),
+    }
+}
+
+pub(super) async fn save_policy(
+    conn: &mut SqliteConnection,
+    organisation: Option<OrganisationId>,
+    category: Category,
+    policy: &SlaPolicy,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let scope = organisation.map_or_else(|| DEFAULT_SCOPE.to_owned(), |id| id.to_string());
+    sqlx::query(
+        "INSERT INTO sla_policies (scope, category, policy, updated_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (scope, category) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at",
+    )
+    .bind(scope)
+    .bind(category.as_str())
+    .bind(to_json(policy)?)
+    .bind(micros(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn secs(duration: Option<SignedDuration>) -> Option<i64> {
+    duration.map(|d| d.as_secs())
+}
+
+/// Stores a case's clocks and the instants the sweeper, the queues and the
+/// reports query.
+pub(super) async fn save_clocks(
+    conn: &mut SqliteConnection,
+    case: CaseId,
+    sla: &CaseSla,
+) -> StoreResult<()> {
+    let pending = sla.pending();
+    let running = pending.filter(|clock| !clock.is_paused());
+    sqlx::query(
+        "UPDATE cases SET sla = ?, sla_next_check_at = ?, sla_due_at = ?, sla_warn_at = ?, sla_paused = ?, \
+         sla_escalation = ?, first_response_due_at = ?, first_response_met_at = ?, first_response_secs = ?, \
+         resolution_due_at = ?, resolution_met_at = ?, resolution_secs = ?, taken_at = ?, take_secs = ?, \
+         sla_stopped_at = ? WHERE id = ?",
+    )
+    .bind(to_json(sla)?)
+    .bind(sla.next_check().map(micros))
+    .bind(running.map(|clock| micros(clock.due_at())))
+    .bind(running.map(|clock| micros(clock.warn_at())))
+    .bind(pending.is_some_and(|clock| clock.is_paused()))
+    .bind(i64::from(pending.map_or(0, |clock| clock.escalation_level())))
+    .bind(micros(sla.first_response.due_at()))
+    .bind(sla.first_response.met_at.map(micros))
+    .bind(secs(sla.first_response.took))
+    .bind(micros(sla.resolution.due_at()))
+    .bind(sla.resolution.met_at.map(micros))
+    .bind(secs(sla.resolution.took))
+    .bind(sla.taken_at.map(micros))
+    .bind(secs(sla.take_took))
+    .bind(sla.resolution.stopped_at.or(sla.first_response.stopped_at).map(micros))
+    .bind(case.as_uuid())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records, as events without an actor, every threshold of the case passed
+/// at `now`; the caller saves the clocks.
+pub(super) async fn raise_due(
+    conn: &mut SqliteConnection,
+    case: &Case,
+    sla: &mut CaseSla,
+    now: Timestamp,
+) -> StoreResult<Vec<CaseEvent>> {
+    let mut events = Vec::new();
+    for raised in sla.raise_due(now) {
+        let (kind, level) = match raised.level {
+            Level::AtRisk => (EventKind::SlaAtRisk, 0),
+            Level::Breached => (EventKind::SlaBreached, 0),
+            Level::Escalated(level) => (EventKind::SlaEscalated, level),
+        };
+        let event = NewEvent {
+            kind,
+            from_status: Some(case.status),
+            to_status: case.status,
+            reason: None,
+            from_organisation: None,
+            to_organisation: None,
+            message: None,
+        };
+        let context = EventContext {
+            actor: None,
+            request_id: None,
+            sla: Some((raised.target, level)),
+        };
+        events.push(insert_event(conn, case, &event, context, raised.at).await?);
+    }
+    Ok(events)
+}
+
+/// One sweeper pass over up to `limit` cases with something due at `now`.
+pub(super) async fn sweep(
+    conn: &mut SqliteConnection,
+    now: Timestamp,
+    limit: u32,
+) -> StoreResult<(usize, Vec<CaseEvent>)> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM cases WHERE sla_next_check_at <= ? ORDER BY sla_next_check_at LIMIT ?",
+    )
+    .bind(micros(now))
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut events = Vec::new();
+    for id in &ids {
+        let case = fetch_existing_case(conn, CaseId::from_uuid(*id)).await?;
+        let Some(mut sla) = case.sla.clone() else {
+            continue;
+        };
+        events.extend(raise_due(conn, &case, &mut sla, now).await?);
+        save_clocks(conn, case.id, &sla).await?;
+    }
+    Ok((ids.len(), events))
+}
+
+/// The stored figures of the cases a report counts.
+pub(super) async fn report_figures(
+    pool: &SqlitePool,
+    query: &ReportQuery,
+) -> StoreResult<Vec<CaseFigures>> {
+    let (key, label, join) = match query.grouping {
+        Grouping::HandlerOrganisation => (
+            "c.handler_org_id",
+            "o.name",
+            "JOIN organisations o ON o.id = c.handler_org_id",
+        ),
+        Grouping::PartnerOrganisation => (
+            "c.submitter_org_id",
+            "o.name",
+            "JOIN organisations o ON o.id = c.submitter_org_id",
+        ),
+        Grouping::Category => ("c.category", "c.category", ""),
+        Grouping::Departement => ("c.departement", "c.departement", ""),
+    };
+    let mut sql = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT {key} AS group_key, {label} AS group_label, c.status, \
+         c.first_response_due_at, c.first_response_met_at, c.first_response_secs, \
+         c.resolution_due_at, c.resolution_met_at, c.resolution_secs, c.take_secs, c.sla_stopped_at, \
+         c.sla_due_at, c.sla_warn_at, c.sla_paused \
+         FROM cases c {join} WHERE c.sla IS NOT NULL AND c.created_at >= "
+    ));
+    sql.push_bind(micros(query.from))
+        .push(" AND c.created_at < ")
+        .push_bind(micros(query.to));
+    match query.scope {
+        CaseScope::SubmittedBy(org) => {
+            sql.push(" AND c.submitter_org_id = ")
+                .push_bind(org.as_uuid());
+        }
+        CaseScope::HandledBy(org) => {
+            sql.push(" AND c.handler_org_id = ")
+                .push_bind(org.as_uuid());
+        }
+        CaseScope::All => {}
+    }
+    let rows = sql.build().fetch_all(pool).await?;
+    rows.iter()
+        .map(|row| {
+            let group_key = match query.grouping {
+                Grouping::HandlerOrganisation | Grouping::PartnerOrganisation => {
+                    Uuid::from_slice(&row.try_get::<Vec<u8>, _>("group_key")?)
+                        .map_err(|e| StoreError::Corrupt(format!("organisation id: {e}")))?
+                        .to_string()
+                }
+                Grouping::Category | Grouping::Departement => row
+                    .try_get::<Option<String>, _>("group_key")?
+                    .unwrap_or_else(|| "-".to_owned()),
+            };
+            let label: Option<String> = row.try_get("group_label")?;
+            let status: Status = named(row.try_get("status")?, Status::from_name, "status")?;
+            let promise = |due: &str, met: &str, took: &str| -> StoreResult<PromiseFigures> {
+                Ok(PromiseFigures {
+                    due_at: optional_instant(row.try_get(due)?)?,
+                    met_at: optional_instant(row.try_get(met)?)?,
+                    took: row
+                        .try_get::<Option<i64>, _>(took)?
+                        .map(SignedDuration::from_secs),
+                })
+            };
+            Ok(CaseFigures {
+                label: label.unwrap_or_else(|| group_key.clone()),
+                key: group_key,
+                first_response: promise(
+                    "first_response_due_at",
+                    "first_response_met_at",
+                    "first_response_secs",
+                )?,
+                resolution: promise("resolution_due_at", "resolution_met_at", "resolution_secs")?,
+                take_took: row
+                    .try_get::<Option<i64>, _>("take_secs")?
+                    .map(SignedDuration::from_secs),
+                stopped_at: optional_instant(row.try_get("sla_stopped_at")?)?,
+                pending: status
+                    .is_open()
+                    .then(|| -> StoreResult<PendingFigures> {
+                        Ok(PendingFigures {
+                            due_at: optional_instant(row.try_get("sla_due_at")?)?,
+                            warn_at: optional_instant(row.try_get("sla_warn_at")?)?,
+                            paused: row.try_get("sla_paused")?,
+                        })
+                    })
+                    .transpose()?,
+            })
+        })
+        .collect()
+}
