@@ -70,6 +70,8 @@ impl fmt::Display for Violations {
     }
 }
 
+impl std::error::Error for Violations {}
+
 impl IntoIterator for Violations {
     type Item = FieldIssue;
     type IntoIter = std::vec::IntoIter<FieldIssue>;

@@ -26,12 +26,14 @@ pub struct TestServer {
 impl TestServer {
     /// A server on a fresh database, with its first administrator.
     pub async fn start() -> TestServer {
+        show_server_logs();
         let directory = Arc::new(TempDir::new().expect("a temporary directory"));
         TestServer::start_in(directory, None, Arc::new(SystemClock), None).await
     }
 
     /// A server on a fresh database whose time is `clock`.
     pub async fn start_with_clock(clock: Arc<dyn Clock>) -> TestServer {
+        show_server_logs();
         let directory = Arc::new(TempDir::new().expect("a temporary directory"));
         TestServer::start_in(directory, None, clock, None).await
     }
@@ -453,4 +455,18 @@ pub fn at_rest(case: Option<pb::Case>) -> Option<pb::Case> {
         }
         case
     })
+}
+
+/// With `RUST_LOG` set, the servers' logs go to the test's output, where the
+/// cause of an internal error can be read.
+fn show_server_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("RUST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+                .with_test_writer()
+                .try_init();
+        }
+    });
 }

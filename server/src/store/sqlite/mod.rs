@@ -8,6 +8,7 @@
 //! which WAL lets run beside the writer.
 
 mod sla;
+mod submit;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
 
@@ -25,9 +26,7 @@ use relais_core::{
         OrganisationId, OrganisationKind, Role, TokenId,
     },
     request_id::RequestId,
-    sla::{
-        Calendar, CalendarConfig, Calendars, CaseSla, SlaPolicy, TargetKind, report::CaseFigures,
-    },
+    sla::{Calendar, CalendarConfig, Calendars, SlaPolicy, TargetKind, report::CaseFigures},
 };
 use sqlx::{
     Connection as _, QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool,
@@ -48,8 +47,6 @@ use crate::events::EventBus;
 
 const DEFAULT_CASE_PAGE: u32 = 50;
 const DEFAULT_DIRECTORY_PAGE: u32 = 100;
-/// References are random; a clash is rare, several in a row mean something is broken.
-const REFERENCE_ATTEMPTS: usize = 16;
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -418,64 +415,6 @@ async fn fetch_existing_case(conn: &mut SqliteConnection, id: CaseId) -> StoreRe
         .ok_or_else(|| StoreError::Corrupt(format!("case {id} vanished inside its transaction")))
 }
 
-/// The fund a new case goes to: the one the partner named, else the first
-/// CPAM/CGSS created for the routing département.
-async fn route(conn: &mut SqliteConnection, submission: &Submission) -> StoreResult<OrgRef> {
-    if let Some(id) = submission.case.handler {
-        let organisation = fetch_organisation(&mut *conn, id).await?.ok_or_else(|| {
-            Error::invalid_field("handler_organisation_id", "no such organisation")
-        })?;
-        return organisation
-            .as_handler()
-            .map_err(|reason| Error::invalid_field("handler_organisation_id", reason).into());
-    }
-    let Some(departement) = submission
-        .case
-        .routing_departement(submission.submitter_departement)
-    else {
-        return Err(Error::FailedPrecondition(
-            "cannot route the case: neither the beneficiary's département nor the partner's is known; \
-             give beneficiary.departement or handler_organisation_id"
-                .to_owned(),
-        )
-        .into());
-    };
-    let row = sqlx::query(
-        "SELECT id, name FROM organisations WHERE departement = ? AND kind IN ('cpam', 'cgss') \
-         ORDER BY created_at, id LIMIT 1",
-    )
-    .bind(departement.code())
-    .fetch_optional(conn)
-    .await?;
-    match row {
-        Some(row) => Ok(OrgRef {
-            id: OrganisationId::from_uuid(row.try_get("id")?),
-            name: row.try_get("name")?,
-        }),
-        None => Err(Error::FailedPrecondition(format!(
-            "no CPAM or CGSS handles département {departement} in Relais yet: \
-             an administrator must create it, or name the handling organisation (handler_organisation_id)"
-        ))
-        .into()),
-    }
-}
-
-async fn unused_reference(conn: &mut SqliteConnection) -> StoreResult<CaseRef> {
-    for _ in 0..REFERENCE_ATTEMPTS {
-        let candidate = CaseRef::generate();
-        let used: Option<i64> = sqlx::query_scalar("SELECT 1 FROM cases WHERE reference = ?")
-            .bind(candidate.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
-        if used.is_none() {
-            return Ok(candidate);
-        }
-    }
-    Err(StoreError::Corrupt(
-        "no unused case reference found".to_owned(),
-    ))
-}
-
 // ---------------------------------------------------------------- events and messages
 
 const EVENT_SELECT: &str = "SELECT e.sequence, e.case_id, c.reference, e.kind, e.at, \
@@ -672,6 +611,33 @@ async fn apply_transition(
         .await?;
     }
     Ok(())
+}
+
+impl SqliteStore {
+    /// Stores many submissions in one transaction: one refused submission
+    /// (one that cannot be routed, say) leaves the others. An `Ok` outside
+    /// means everything accepted is committed. The fast path that seeds a
+    /// store for benchmarks.
+    pub async fn submit_many(
+        &self,
+        submissions: &[Submission],
+    ) -> StoreResult<Vec<StoreResult<Submitted>>> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let outcomes = submit::insert_submissions(&mut tx, submissions).await?;
+        tx.commit().await?;
+        Ok(outcomes
+            .into_iter()
+            .map(|outcome| {
+                outcome.map(|inserted| {
+                    if let Some(event) = inserted.event {
+                        self.inner.events.publish(event);
+                    }
+                    inserted.submitted
+                })
+            })
+            .collect())
+    }
 }
 
 // ---------------------------------------------------------------- the trait
@@ -897,107 +863,16 @@ impl Store for SqliteStore {
     async fn submit_case(&self, submission: Submission) -> StoreResult<Submitted> {
         let mut writer = self.inner.writer.lock().await;
         let mut tx = writer.begin().await?;
-        let earlier = sqlx::query("SELECT id, reference, request_fingerprint FROM cases WHERE submitter_org_id = ? AND request_id = ?")
-            .bind(submission.submitter.id.as_uuid())
-            .bind(submission.request_id.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-        if let Some(row) = earlier {
-            let fingerprint: Vec<u8> = row.try_get("request_fingerprint")?;
-            if fingerprint != submission.fingerprint {
-                let reference: String = row.try_get("reference")?;
-                return Err(Error::AlreadyExists(format!(
-                    "request_id {} already created case {reference} with different content; use a new request_id for a new case",
-                    submission.request_id
-                ))
-                .into());
-            }
-            let case = fetch_existing_case(&mut tx, CaseId::from_uuid(row.try_get("id")?)).await?;
-            return Ok(Submitted {
-                case,
-                replayed: true,
-            });
-        }
-
-        let handler = route(&mut tx, &submission).await?;
-        let reference = unused_reference(&mut tx).await?;
-        let id = CaseId::generate();
-        let new = &submission.case;
-        let now = micros(submission.now);
-        let (urgent, urgency_reason) = match &new.urgency {
-            Urgency::Normal => (false, None),
-            Urgency::Urgent { reason } => (true, Some(reason.as_str())),
-        };
-        let departement = new
-            .routing_departement(submission.submitter_departement)
-            .map(|d| d.code());
-        sqlx::query(
-            "INSERT INTO cases (id, reference, status, category, subject, description, urgent, urgency_reason, \
-             beneficiary, dependants, consent_type, consent_date, partner_reference, departement, nir, agdref, \
-             submitter_org_id, submitted_by, handler_org_id, request_id, request_fingerprint, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(id.as_uuid())
-        .bind(reference.as_str())
-        .bind(Status::Submitted.as_str())
-        .bind(new.category.as_str())
-        .bind(&new.subject)
-        .bind(&new.description)
-        .bind(urgent)
-        .bind(urgency_reason)
-        .bind(to_json(&new.beneficiary)?)
-        .bind(to_json(&new.dependants)?)
-        .bind(new.consent.kind.as_str())
-        .bind(new.consent.date.to_string())
-        .bind(new.partner_reference.as_deref())
-        .bind(departement)
-        .bind(new.beneficiary.nir.as_ref().map(|n| n.as_str()))
-        .bind(new.beneficiary.agdref.as_ref().map(|a| a.as_str()))
-        .bind(submission.submitter.id.as_uuid())
-        .bind(submission.submitted_by.id.as_uuid())
-        .bind(handler.id.as_uuid())
-        .bind(submission.request_id.as_str())
-        .bind(&submission.fingerprint[..])
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let calendar = sla::working_calendar(&mut tx, handler.id).await?;
-        let (policy, _) = sla::effective_policy(&mut tx, Some(handler.id), new.category).await?;
-        let round_the_clock = Calendar::round_the_clock();
-        let calendars = Calendars {
-            working: &calendar,
-            round_the_clock: &round_the_clock,
-        };
-        let clocks = CaseSla::start(&policy, urgent, submission.now, &calendars);
-        sla::save_clocks(&mut tx, id, &clocks).await?;
-        let case = fetch_existing_case(&mut tx, id).await?;
-        let actor = Actor {
-            account: submission.submitted_by.clone(),
-            organisation: submission.submitter.clone(),
-        };
-        let first = NewEvent {
-            kind: EventKind::Submitted,
-            from_status: None,
-            to_status: Status::Submitted,
-            reason: None,
-            from_organisation: None,
-            to_organisation: None,
-            message: None,
-        };
-        let context = EventContext {
-            actor: Some(&actor),
-            request_id: Some(&submission.request_id),
-            sla: None,
-        };
-        let event = insert_event(&mut tx, &case, &first, context, submission.now).await?;
+        let inserted = submit::insert_submissions(&mut tx, std::slice::from_ref(&submission))
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt("a submission without an outcome".to_owned()))??;
         tx.commit().await?;
         // Still holding the writer: events reach watchers in commit order.
-        self.inner.events.publish(event);
-        Ok(Submitted {
-            case,
-            replayed: false,
-        })
+        if let Some(event) = inserted.event {
+            self.inner.events.publish(event);
+        }
+        Ok(inserted.submitted)
     }
 
     async fn case(&self, key: &CaseKey) -> StoreResult<Option<Case>> {

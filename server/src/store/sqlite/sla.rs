@@ -1,18 +1,18 @@
 //! Service levels in SQLite: policies, funds' calendars, each case's clocks
 //! and the instants copied out of them, the sweeper's pass, report figures.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use jiff::{
     SignedDuration, Timestamp,
     civil::{Date, Time},
 };
 use relais_core::{
-    case::{Case, CaseEvent, CaseId, Category, EventKind, NewEvent, Status},
+    case::{Case, CaseEvent, CaseId, Category, EventKind, Status},
     ids::Departement,
     org::OrganisationId,
     sla::{
-        Calendar, CalendarConfig, CaseSla, CountingMode, Level, OfficeHours, SlaPolicy,
+        Calendar, CalendarConfig, CaseSla, CountingMode, Level, OfficeHours, Raised, SlaPolicy,
         report::{CaseFigures, Grouping, PendingFigures, PromiseFigures},
     },
 };
@@ -21,8 +21,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::{
-    EventContext, departement, fetch_existing_case, insert_event, json, micros, named,
-    optional_instant, to_json,
+    CASE_SELECT, case_from_row, departement, json, micros, named, optional_instant, to_json,
 };
 use crate::store::{CaseScope, ReportQuery, StoreError, StoreResult};
 
@@ -188,99 +187,248 @@ fn secs(duration: Option<SignedDuration>) -> Option<i64> {
     duration.map(|d| d.as_secs())
 }
 
-/// Stores a case's clocks and the instants the sweeper, the queues and the
-/// reports query.
+/// A value of one of the case columns that hold the clocks.
+#[derive(Debug)]
+pub(super) enum Value {
+    Text(String),
+    Integer(Option<i64>),
+}
+
+impl Value {
+    pub(super) fn push(self, query: &mut QueryBuilder<Sqlite>) {
+        match self {
+            Value::Text(text) => query.push_bind(text),
+            Value::Integer(number) => query.push_bind(number),
+        };
+    }
+}
+
+/// The clocks as the case columns hold them: the document, and the instants
+/// the sweeper, the queues and the reports query.
+pub(super) fn clock_columns(sla: &CaseSla) -> StoreResult<[(&'static str, Value); 15]> {
+    let pending = sla.pending();
+    let running = pending.filter(|clock| !clock.is_paused());
+    let at = |t: Option<Timestamp>| Value::Integer(t.map(micros));
+    Ok([
+        ("sla", Value::Text(to_json(sla)?)),
+        ("sla_next_check_at", at(sla.next_check())),
+        ("sla_due_at", at(running.map(|clock| clock.due_at()))),
+        ("sla_warn_at", at(running.map(|clock| clock.warn_at()))),
+        (
+            "sla_paused",
+            Value::Integer(Some(i64::from(
+                pending.is_some_and(|clock| clock.is_paused()),
+            ))),
+        ),
+        (
+            "sla_escalation",
+            Value::Integer(Some(i64::from(
+                pending.map_or(0, |clock| clock.escalation_level()),
+            ))),
+        ),
+        (
+            "first_response_due_at",
+            at(Some(sla.first_response.due_at())),
+        ),
+        ("first_response_met_at", at(sla.first_response.met_at)),
+        (
+            "first_response_secs",
+            Value::Integer(secs(sla.first_response.took)),
+        ),
+        ("resolution_due_at", at(Some(sla.resolution.due_at()))),
+        ("resolution_met_at", at(sla.resolution.met_at)),
+        ("resolution_secs", Value::Integer(secs(sla.resolution.took))),
+        ("taken_at", at(sla.taken_at)),
+        ("take_secs", Value::Integer(secs(sla.take_took))),
+        (
+            "sla_stopped_at",
+            at(sla.resolution.stopped_at.or(sla.first_response.stopped_at)),
+        ),
+    ])
+}
+
+/// Rows per multi-row statement (16 values each), within SQLite's limit of
+/// 32,766 bound parameters.
+const ROWS_PER_STATEMENT: usize = 400;
+
+/// Stores a case's clocks.
 pub(super) async fn save_clocks(
     conn: &mut SqliteConnection,
     case: CaseId,
     sla: &CaseSla,
 ) -> StoreResult<()> {
-    let pending = sla.pending();
-    let running = pending.filter(|clock| !clock.is_paused());
-    sqlx::query(
-        "UPDATE cases SET sla = ?, sla_next_check_at = ?, sla_due_at = ?, sla_warn_at = ?, sla_paused = ?, \
-         sla_escalation = ?, first_response_due_at = ?, first_response_met_at = ?, first_response_secs = ?, \
-         resolution_due_at = ?, resolution_met_at = ?, resolution_secs = ?, taken_at = ?, take_secs = ?, \
-         sla_stopped_at = ? WHERE id = ?",
-    )
-    .bind(to_json(sla)?)
-    .bind(sla.next_check().map(micros))
-    .bind(running.map(|clock| micros(clock.due_at())))
-    .bind(running.map(|clock| micros(clock.warn_at())))
-    .bind(pending.is_some_and(|clock| clock.is_paused()))
-    .bind(i64::from(pending.map_or(0, |clock| clock.escalation_level())))
-    .bind(micros(sla.first_response.due_at()))
-    .bind(sla.first_response.met_at.map(micros))
-    .bind(secs(sla.first_response.took))
-    .bind(micros(sla.resolution.due_at()))
-    .bind(sla.resolution.met_at.map(micros))
-    .bind(secs(sla.resolution.took))
-    .bind(sla.taken_at.map(micros))
-    .bind(secs(sla.take_took))
-    .bind(sla.resolution.stopped_at.or(sla.first_response.stopped_at).map(micros))
-    .bind(case.as_uuid())
-    .execute(conn)
-    .await?;
+    save_many_clocks(conn, &[(case, sla)]).await
+}
+
+/// Stores the clocks of many cases, with one statement per few hundred.
+async fn save_many_clocks(
+    conn: &mut SqliteConnection,
+    clocks: &[(CaseId, &CaseSla)],
+) -> StoreResult<()> {
+    for chunk in clocks.chunks(ROWS_PER_STATEMENT) {
+        let rows = chunk
+            .iter()
+            .map(|(id, sla)| Ok((*id, clock_columns(sla)?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let Some((_, first)) = rows.first() else {
+            continue;
+        };
+        let names: Vec<&str> = first.iter().map(|(name, _)| *name).collect();
+        let mut query =
+            QueryBuilder::<Sqlite>::new(format!("WITH v (id, {}) AS (VALUES ", names.join(", ")));
+        for (i, (id, columns)) in rows.into_iter().enumerate() {
+            query.push(if i == 0 { "(" } else { ", (" });
+            query.push_bind(id.as_uuid());
+            for (_, value) in columns {
+                query.push(", ");
+                value.push(&mut query);
+            }
+            query.push(")");
+        }
+        let assignments: Vec<String> = names
+            .iter()
+            .map(|name| format!("{name} = v.{name}"))
+            .collect();
+        query.push(format!(
+            ") UPDATE cases SET {} FROM v WHERE cases.id = v.id",
+            assignments.join(", ")
+        ));
+        query.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
-/// Records, as events without an actor, every threshold of the case passed
-/// at `now`; the caller saves the clocks.
+/// Records every threshold of the case passed at `now` as an event without
+/// an actor; the caller saves the clocks.
 pub(super) async fn raise_due(
     conn: &mut SqliteConnection,
     case: &Case,
     sla: &mut CaseSla,
     now: Timestamp,
 ) -> StoreResult<Vec<CaseEvent>> {
-    let mut events = Vec::new();
-    for raised in sla.raise_due(now) {
-        let (kind, level) = match raised.level {
-            Level::AtRisk => (EventKind::SlaAtRisk, 0),
-            Level::Breached => (EventKind::SlaBreached, 0),
-            Level::Escalated(level) => (EventKind::SlaEscalated, level),
-        };
-        let event = NewEvent {
-            kind,
-            from_status: Some(case.status),
-            to_status: case.status,
-            reason: None,
-            from_organisation: None,
-            to_organisation: None,
-            message: None,
-        };
-        let context = EventContext {
-            actor: None,
-            request_id: None,
-            sla: Some((raised.target, level)),
-        };
-        events.push(insert_event(conn, case, &event, context, raised.at).await?);
+    let raised: Vec<(&Case, Raised)> = sla.raise_due(now).into_iter().map(|r| (case, r)).collect();
+    record_raised(conn, &raised).await
+}
+
+/// Records raised thresholds as events, with one statement per few hundred.
+async fn record_raised(
+    conn: &mut SqliteConnection,
+    raised: &[(&Case, Raised)],
+) -> StoreResult<Vec<CaseEvent>> {
+    let mut events = Vec::with_capacity(raised.len());
+    for chunk in raised.chunks(ROWS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO case_events (case_id, kind, at, from_status, to_status, submitter_org_id, \
+             handler_org_id, sla_target, escalation_level) ",
+        );
+        query.push_values(chunk, |mut values, (case, raised)| {
+            let (kind, level) = kind_and_level(raised.level);
+            values
+                .push_bind(case.id.as_uuid())
+                .push_bind(kind.as_str())
+                .push_bind(micros(raised.at))
+                .push_bind(case.status.as_str())
+                .push_bind(case.status.as_str())
+                .push_bind(case.submitter.id.as_uuid())
+                .push_bind(case.handler.id.as_uuid())
+                .push_bind(raised.target.as_str())
+                .push_bind(i64::from(level));
+        });
+        query.push(" RETURNING sequence, case_id, kind, sla_target, escalation_level");
+        let mut sequences = HashMap::new();
+        for row in query.build().fetch_all(&mut *conn).await? {
+            let key: (Uuid, String, String, i64) = (
+                row.try_get("case_id")?,
+                row.try_get("kind")?,
+                row.try_get("sla_target")?,
+                row.try_get("escalation_level")?,
+            );
+            sequences.insert(key, row.try_get::<i64, _>("sequence")?);
+        }
+        for (case, raised) in chunk {
+            let (kind, level) = kind_and_level(raised.level);
+            let key = (
+                case.id.as_uuid(),
+                kind.as_str().to_owned(),
+                raised.target.as_str().to_owned(),
+                i64::from(level),
+            );
+            let sequence = sequences
+                .get(&key)
+                .ok_or_else(|| StoreError::Corrupt(format!("no event recorded for {key:?}")))?;
+            events.push(CaseEvent {
+                sequence: u64::try_from(*sequence)
+                    .map_err(|_| StoreError::Corrupt(format!("event sequence {sequence}")))?,
+                case_id: case.id,
+                case_reference: case.reference.clone(),
+                at: raised.at,
+                actor: None,
+                actor_organisation: None,
+                kind,
+                from_status: Some(case.status),
+                to_status: case.status,
+                reason: None,
+                from_organisation: None,
+                to_organisation: None,
+                message: None,
+                sla: Some((raised.target, level)),
+                submitter: case.submitter.id,
+                handler: case.handler.id,
+            });
+        }
     }
+    // In sequence order, which is the order watchers must see them in.
+    events.sort_by_key(|event| event.sequence);
     Ok(events)
 }
 
-/// One sweeper pass over up to `limit` cases with something due at `now`.
+fn kind_and_level(level: Level) -> (EventKind, u8) {
+    match level {
+        Level::AtRisk => (EventKind::SlaAtRisk, 0),
+        Level::Breached => (EventKind::SlaBreached, 0),
+        Level::Escalated(level) => (EventKind::SlaEscalated, level),
+    }
+}
+
+/// One sweeper pass over up to `limit` cases with something due at `now`:
+/// three statements for the lot.
 pub(super) async fn sweep(
     conn: &mut SqliteConnection,
     now: Timestamp,
     limit: u32,
 ) -> StoreResult<(usize, Vec<CaseEvent>)> {
-    let ids: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM cases WHERE sla_next_check_at <= ? ORDER BY sla_next_check_at LIMIT ?",
-    )
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{CASE_SELECT} WHERE c.sla_next_check_at <= ? ORDER BY c.sla_next_check_at LIMIT ?"
+    )))
     .bind(micros(now))
     .bind(i64::from(limit))
     .fetch_all(&mut *conn)
     .await?;
-    let mut events = Vec::new();
-    for id in &ids {
-        let case = fetch_existing_case(conn, CaseId::from_uuid(*id)).await?;
-        let Some(mut sla) = case.sla.clone() else {
-            continue;
-        };
-        events.extend(raise_due(conn, &case, &mut sla, now).await?);
-        save_clocks(conn, case.id, &sla).await?;
-    }
-    Ok((ids.len(), events))
+    let mut cases = rows
+        .iter()
+        .map(case_from_row)
+        .collect::<StoreResult<Vec<Case>>>()?;
+    let raised: Vec<Vec<Raised>> = cases
+        .iter_mut()
+        .map(|case| {
+            case.sla
+                .as_mut()
+                .map(|sla| sla.raise_due(now))
+                .unwrap_or_default()
+        })
+        .collect();
+    let with_cases: Vec<(&Case, Raised)> = cases
+        .iter()
+        .zip(&raised)
+        .flat_map(|(case, raised)| raised.iter().map(move |r| (case, *r)))
+        .collect();
+    let events = record_raised(conn, &with_cases).await?;
+    let clocks: Vec<(CaseId, &CaseSla)> = cases
+        .iter()
+        .filter_map(|case| case.sla.as_ref().map(|sla| (case.id, sla)))
+        .collect();
+    save_many_clocks(conn, &clocks).await?;
+    Ok((cases.len(), events))
 }
 
 /// The stored figures of the cases a report counts.
