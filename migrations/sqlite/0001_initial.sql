@@ -39,21 +39,15 @@ CREATE TABLE tokens (
     last_used_at INTEGER
 ) STRICT;
 
+-- A case's hot, narrow row: what queues, filters and transitions read and
+-- write. What the partner wrote about the beneficiary lives apart, in
+-- case_contents: read with the case, written once, wiped whole.
 CREATE TABLE cases (
     id                  BLOB PRIMARY KEY NOT NULL,
     reference           TEXT NOT NULL UNIQUE,
     status              TEXT NOT NULL,
     category            TEXT NOT NULL,
-    subject             TEXT NOT NULL,
-    description         TEXT NOT NULL,
     urgent              INTEGER NOT NULL,
-    urgency_reason      TEXT,
-    -- The beneficiary and dependants as JSON documents: read and wiped whole.
-    beneficiary         TEXT NOT NULL,
-    dependants          TEXT NOT NULL,
-    consent_type        TEXT NOT NULL,
-    consent_date        TEXT NOT NULL,
-    partner_reference   TEXT,
     departement         TEXT,
     -- Copied out of the beneficiary document to find a person again.
     nir                 TEXT,
@@ -78,6 +72,19 @@ CREATE INDEX cases_by_assignee ON cases (assignee_id, created_at, id) WHERE assi
 CREATE INDEX cases_by_created ON cases (created_at, id);
 CREATE INDEX cases_by_nir ON cases (nir) WHERE nir IS NOT NULL;
 CREATE INDEX cases_by_agdref ON cases (agdref) WHERE agdref IS NOT NULL;
+
+CREATE TABLE case_contents (
+    case_id           BLOB PRIMARY KEY NOT NULL REFERENCES cases (id),
+    subject           TEXT NOT NULL,
+    description       TEXT NOT NULL,
+    urgency_reason    TEXT,
+    -- The beneficiary and dependants as JSON documents.
+    beneficiary       TEXT NOT NULL,
+    dependants        TEXT NOT NULL,
+    consent_type      TEXT NOT NULL,
+    consent_date      TEXT NOT NULL,
+    partner_reference TEXT
+) STRICT;
 
 CREATE TABLE messages (
     id            BLOB PRIMARY KEY NOT NULL,

@@ -1,8 +1,14 @@
 -- Service levels: each case's clocks, the policies and the funds' calendars.
 
--- The clocks as one JSON document (relais_core::sla::CaseSla), and the
--- instants the sweeper, the queues and the reports query, copied out of it.
-ALTER TABLE cases ADD COLUMN sla TEXT;
+-- The clocks as one JSON document (relais_core::sla::CaseSla), in a table of
+-- their own so that raising a threshold rewrites no more than them.
+CREATE TABLE case_clocks (
+    case_id BLOB PRIMARY KEY NOT NULL REFERENCES cases (id),
+    sla     TEXT NOT NULL
+) STRICT;
+
+-- The instants the sweeper, the queues and the reports query, copied out of
+-- the clocks onto the case's row.
 -- The next instant the sweeper has something to raise on this case.
 ALTER TABLE cases ADD COLUMN sla_next_check_at INTEGER;
 -- The pending promise (first response, then resolution): its due and

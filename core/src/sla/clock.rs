@@ -48,6 +48,7 @@ pub struct Threshold {
     pub level: Level,
     /// Share of the target, in percent.
     pub percent: u16,
+    #[serde(with = "jiff::fmt::serde::timestamp::microsecond::required")]
     pub at: Timestamp,
     pub raised: bool,
 }
@@ -77,7 +78,8 @@ impl Calendars<'_> {
     }
 }
 
-/// One promise of one case.
+/// One promise of one case. Stored as JSON, with instants as microseconds
+/// since the epoch to keep the document small.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetClock {
     pub kind: TargetKind,
@@ -85,15 +87,32 @@ pub struct TargetClock {
     pub generation: u32,
     pub clock: ClockKind,
     pub target: SignedDuration,
+    #[serde(with = "jiff::fmt::serde::timestamp::microsecond::required")]
     pub started_at: Timestamp,
     /// In order of their instants (the order of their percentages).
     pub thresholds: Vec<Threshold>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "jiff::fmt::serde::timestamp::microsecond::optional"
+    )]
     pub paused_since: Option<Timestamp>,
     /// Counted time spent in pauses that ended.
     pub paused: SignedDuration,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "jiff::fmt::serde::timestamp::microsecond::optional"
+    )]
     pub met_at: Option<Timestamp>,
     /// Counted time the promise took, pauses excluded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub took: Option<SignedDuration>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "jiff::fmt::serde::timestamp::microsecond::optional"
+    )]
     pub stopped_at: Option<Timestamp>,
 }
 
@@ -312,8 +331,14 @@ pub struct CaseSla {
     pub first_response: TargetClock,
     pub resolution: TargetClock,
     /// When the case was first taken in charge.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "jiff::fmt::serde::timestamp::microsecond::optional"
+    )]
     pub taken_at: Option<Timestamp>,
     /// The working time that took.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub take_took: Option<SignedDuration>,
 }
 

@@ -70,9 +70,12 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // The writer reads what it changes: a larger page cache than
+        // SQLite's 2 MiB keeps a big store's hot pages in memory.
+        let writer_options = options.clone().pragma("cache_size", "-32768");
         let migrations = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone())
+            .connect_with(writer_options)
             .await?;
         sqlx::migrate!("../migrations/sqlite")
             .run(&migrations)
@@ -296,13 +299,15 @@ async fn insert_account(
 
 // ---------------------------------------------------------------- cases
 
-const CASE_SELECT: &str = "SELECT c.id, c.reference, c.status, c.category, c.subject, c.description, \
-     c.urgent, c.urgency_reason, c.beneficiary, c.dependants, c.consent_type, c.consent_date, \
-     c.partner_reference, c.departement, c.submitter_org_id, so.name AS submitter_name, \
+const CASE_SELECT: &str = "SELECT c.id, c.reference, c.status, c.category, cc.subject, cc.description, \
+     c.urgent, cc.urgency_reason, cc.beneficiary, cc.dependants, cc.consent_type, cc.consent_date, \
+     cc.partner_reference, c.departement, c.submitter_org_id, so.name AS submitter_name, \
      c.submitted_by, sa.name AS submitted_by_name, c.handler_org_id, ho.name AS handler_name, \
      c.assignee_id, aa.name AS assignee_name, c.resolution_outcome, c.resolved_at, c.usefulness, \
-     c.created_at, c.updated_at, c.sla, c.sla_due_at \
+     c.created_at, c.updated_at, k.sla, c.sla_due_at \
      FROM cases c \
+     JOIN case_contents cc ON cc.case_id = c.id \
+     LEFT JOIN case_clocks k ON k.case_id = c.id \
      JOIN organisations so ON so.id = c.submitter_org_id \
      JOIN accounts sa ON sa.id = c.submitted_by \
      JOIN organisations ho ON ho.id = c.handler_org_id \

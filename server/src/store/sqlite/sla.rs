@@ -187,69 +187,50 @@ fn secs(duration: Option<SignedDuration>) -> Option<i64> {
     duration.map(|d| d.as_secs())
 }
 
-/// A value of one of the case columns that hold the clocks.
-#[derive(Debug)]
-pub(super) enum Value {
-    Text(String),
-    Integer(Option<i64>),
-}
+/// Rows per multi-row statement (at most 17 values each), within SQLite's
+/// limit of 32,766 bound parameters.
+const ROWS_PER_STATEMENT: usize = 400;
 
-impl Value {
-    pub(super) fn push(self, query: &mut QueryBuilder<Sqlite>) {
-        match self {
-            Value::Text(text) => query.push_bind(text),
-            Value::Integer(number) => query.push_bind(number),
-        };
-    }
-}
+/// Each clock column of a case's row, by name.
+pub(super) type ClockColumns = [(&'static str, Option<i64>); 14];
 
-/// The clocks as the case columns hold them: the document, and the instants
-/// the sweeper, the queues and the reports query.
-pub(super) fn clock_columns(sla: &CaseSla) -> StoreResult<[(&'static str, Value); 15]> {
+/// The instants copied out of the clocks onto the case's row, for the
+/// sweeper, the queues and the reports.
+pub(super) fn clock_columns(sla: &CaseSla) -> ClockColumns {
     let pending = sla.pending();
     let running = pending.filter(|clock| !clock.is_paused());
-    let at = |t: Option<Timestamp>| Value::Integer(t.map(micros));
-    Ok([
-        ("sla", Value::Text(to_json(sla)?)),
+    let at = |t: Option<Timestamp>| t.map(micros);
+    [
         ("sla_next_check_at", at(sla.next_check())),
         ("sla_due_at", at(running.map(|clock| clock.due_at()))),
         ("sla_warn_at", at(running.map(|clock| clock.warn_at()))),
         (
             "sla_paused",
-            Value::Integer(Some(i64::from(
-                pending.is_some_and(|clock| clock.is_paused()),
-            ))),
+            Some(i64::from(pending.is_some_and(|clock| clock.is_paused()))),
         ),
         (
             "sla_escalation",
-            Value::Integer(Some(i64::from(
+            Some(i64::from(
                 pending.map_or(0, |clock| clock.escalation_level()),
-            ))),
+            )),
         ),
         (
             "first_response_due_at",
             at(Some(sla.first_response.due_at())),
         ),
         ("first_response_met_at", at(sla.first_response.met_at)),
-        (
-            "first_response_secs",
-            Value::Integer(secs(sla.first_response.took)),
-        ),
+        ("first_response_secs", secs(sla.first_response.took)),
         ("resolution_due_at", at(Some(sla.resolution.due_at()))),
         ("resolution_met_at", at(sla.resolution.met_at)),
-        ("resolution_secs", Value::Integer(secs(sla.resolution.took))),
+        ("resolution_secs", secs(sla.resolution.took)),
         ("taken_at", at(sla.taken_at)),
-        ("take_secs", Value::Integer(secs(sla.take_took))),
+        ("take_secs", secs(sla.take_took)),
         (
             "sla_stopped_at",
             at(sla.resolution.stopped_at.or(sla.first_response.stopped_at)),
         ),
-    ])
+    ]
 }
-
-/// Rows per multi-row statement (16 values each), within SQLite's limit of
-/// 32,766 bound parameters.
-const ROWS_PER_STATEMENT: usize = 400;
 
 /// Stores a case's clocks.
 pub(super) async fn save_clocks(
@@ -260,28 +241,40 @@ pub(super) async fn save_clocks(
     save_many_clocks(conn, &[(case, sla)]).await
 }
 
-/// Stores the clocks of many cases, with one statement per few hundred.
+/// Stores the clocks of many cases: the documents, and the instants on the
+/// cases' rows, with two statements per few hundred cases.
 async fn save_many_clocks(
     conn: &mut SqliteConnection,
     clocks: &[(CaseId, &CaseSla)],
 ) -> StoreResult<()> {
     for chunk in clocks.chunks(ROWS_PER_STATEMENT) {
-        let rows = chunk
+        let mut documents = QueryBuilder::<Sqlite>::new("INSERT INTO case_clocks (case_id, sla) ");
+        let mut failure = None;
+        documents.push_values(chunk, |mut values, (id, sla)| {
+            let text = to_json(*sla).unwrap_or_else(|e| {
+                failure = Some(e);
+                String::new()
+            });
+            values.push_bind(id.as_uuid()).push_bind(text);
+        });
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        documents.push(" ON CONFLICT (case_id) DO UPDATE SET sla = excluded.sla");
+        documents.build().execute(&mut *conn).await?;
+
+        let rows: Vec<(CaseId, ClockColumns)> = chunk
             .iter()
-            .map(|(id, sla)| Ok((*id, clock_columns(sla)?)))
-            .collect::<StoreResult<Vec<_>>>()?;
-        let Some((_, first)) = rows.first() else {
-            continue;
-        };
-        let names: Vec<&str> = first.iter().map(|(name, _)| *name).collect();
+            .map(|(id, sla)| (*id, clock_columns(sla)))
+            .collect();
+        let names: Vec<&str> = rows[0].1.iter().map(|(name, _)| *name).collect();
         let mut query =
             QueryBuilder::<Sqlite>::new(format!("WITH v (id, {}) AS (VALUES ", names.join(", ")));
         for (i, (id, columns)) in rows.into_iter().enumerate() {
             query.push(if i == 0 { "(" } else { ", (" });
             query.push_bind(id.as_uuid());
             for (_, value) in columns {
-                query.push(", ");
-                value.push(&mut query);
+                query.push(", ").push_bind(value);
             }
             query.push(")");
         }
@@ -455,7 +448,7 @@ pub(super) async fn report_figures(
          c.first_response_due_at, c.first_response_met_at, c.first_response_secs, \
          c.resolution_due_at, c.resolution_met_at, c.resolution_secs, c.take_secs, c.sla_stopped_at, \
          c.sla_due_at, c.sla_warn_at, c.sla_paused \
-         FROM cases c {join} WHERE c.sla IS NOT NULL AND c.created_at >= "
+         FROM cases c {join} WHERE c.first_response_due_at IS NOT NULL AND c.created_at >= "
     ));
     sql.push_bind(micros(query.from))
         .push(" AND c.created_at < ")

@@ -411,32 +411,28 @@ async fn assign_unused_references(
     ))
 }
 
+/// A new case's clocks, which every new case has.
+fn clocks(case: &Case) -> StoreResult<&CaseSla> {
+    case.sla
+        .as_ref()
+        .ok_or_else(|| StoreError::Corrupt(format!("new case {} without clocks", case.id)))
+}
+
+/// Inserts the new cases: their rows, their contents and their clocks, with
+/// one statement each.
 async fn insert_cases(conn: &mut SqliteConnection, rows: &[NewRow<'_>]) -> StoreResult<()> {
     let mut query = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO cases (id, reference, status, category, subject, description, urgent, urgency_reason, \
-         beneficiary, dependants, consent_type, consent_date, partner_reference, departement, nir, agdref, \
+        "INSERT INTO cases (id, reference, status, category, urgent, departement, nir, agdref, \
          submitter_org_id, submitted_by, handler_org_id, request_id, request_fingerprint, created_at, updated_at",
     );
-    let columns = |case: &Case| match &case.sla {
-        Some(clocks) => sla::clock_columns(clocks),
-        None => Err(StoreError::Corrupt(format!(
-            "new case {} without clocks",
-            case.id
-        ))),
-    };
     if let Some(first) = rows.first() {
-        for (name, _) in columns(&first.case)? {
+        for (name, _) in sla::clock_columns(clocks(&first.case)?) {
             query.push(", ").push(name);
         }
     }
     query.push(") VALUES ");
     for (i, row) in rows.iter().enumerate() {
         let case = &row.case;
-        let submission = row.submission;
-        let (urgent, urgency_reason) = match &case.urgency {
-            Urgency::Normal => (false, None),
-            Urgency::Urgent { reason } => (true, Some(reason.clone())),
-        };
         if i > 0 {
             query.push(", ");
         }
@@ -447,15 +443,7 @@ async fn insert_cases(conn: &mut SqliteConnection, rows: &[NewRow<'_>]) -> Store
             .push_bind(case.reference.as_str().to_owned())
             .push_bind(case.status.as_str())
             .push_bind(case.category.as_str())
-            .push_bind(case.subject.clone())
-            .push_bind(case.description.clone())
-            .push_bind(urgent)
-            .push_bind(urgency_reason)
-            .push_bind(to_json(&case.beneficiary)?)
-            .push_bind(to_json(&case.dependants)?)
-            .push_bind(case.consent.kind.as_str())
-            .push_bind(case.consent.date.to_string())
-            .push_bind(case.partner_reference.clone())
+            .push_bind(matches!(case.urgency, Urgency::Urgent { .. }))
             .push_bind(case.departement.map(|d| d.code()))
             .push_bind(case.beneficiary.nir.as_ref().map(|n| n.as_str().to_owned()))
             .push_bind(
@@ -467,17 +455,61 @@ async fn insert_cases(conn: &mut SqliteConnection, rows: &[NewRow<'_>]) -> Store
             .push_bind(case.submitter.id.as_uuid())
             .push_bind(case.submitted_by.id.as_uuid())
             .push_bind(case.handler.id.as_uuid())
-            .push_bind(submission.request_id.as_str().to_owned())
-            .push_bind(submission.fingerprint.to_vec())
+            .push_bind(row.submission.request_id.as_str().to_owned())
+            .push_bind(row.submission.fingerprint.to_vec())
             .push_bind(micros(case.created_at))
             .push_bind(micros(case.updated_at));
-        for (_, value) in columns(case)? {
-            query.push(", ");
-            value.push(&mut query);
+        for (_, value) in sla::clock_columns(clocks(case)?) {
+            query.push(", ").push_bind(value);
         }
         query.push(")");
     }
-    query.build().execute(conn).await?;
+    query.build().execute(&mut *conn).await?;
+
+    let mut contents = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO case_contents (case_id, subject, description, urgency_reason, beneficiary, dependants, \
+         consent_type, consent_date, partner_reference) ",
+    );
+    let documents = rows
+        .iter()
+        .map(|row| {
+            Ok((
+                to_json(&row.case.beneficiary)?,
+                to_json(&row.case.dependants)?,
+            ))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    contents.push_values(
+        rows.iter().zip(documents),
+        |mut values, (row, (beneficiary, dependants))| {
+            let case = &row.case;
+            let urgency_reason = match &case.urgency {
+                Urgency::Normal => None,
+                Urgency::Urgent { reason } => Some(reason.clone()),
+            };
+            values
+                .push_bind(case.id.as_uuid())
+                .push_bind(case.subject.clone())
+                .push_bind(case.description.clone())
+                .push_bind(urgency_reason)
+                .push_bind(beneficiary)
+                .push_bind(dependants)
+                .push_bind(case.consent.kind.as_str())
+                .push_bind(case.consent.date.to_string())
+                .push_bind(case.partner_reference.clone());
+        },
+    );
+    contents.build().execute(&mut *conn).await?;
+
+    let mut documents = QueryBuilder::<Sqlite>::new("INSERT INTO case_clocks (case_id, sla) ");
+    let texts = rows
+        .iter()
+        .map(|row| to_json(clocks(&row.case)?))
+        .collect::<StoreResult<Vec<_>>>()?;
+    documents.push_values(rows.iter().zip(texts), |mut values, (row, text)| {
+        values.push_bind(row.case.id.as_uuid()).push_bind(text);
+    });
+    documents.build().execute(conn).await?;
     Ok(())
 }
 
