@@ -278,13 +278,14 @@ async fn save_many_clocks(
             }
             query.push(")");
         }
-        let assignments: Vec<String> = names
-            .iter()
-            .map(|name| format!("{name} = v.{name}"))
-            .collect();
+        // Not `UPDATE … FROM v`: SQLite 3.51 plans that as a scan of every
+        // case, probing v; an `IN` on the key makes it look each case up.
+        let sources: Vec<String> = names.iter().map(|name| format!("v.{name}")).collect();
         query.push(format!(
-            ") UPDATE cases SET {} FROM v WHERE cases.id = v.id",
-            assignments.join(", ")
+            ") UPDATE cases SET ({}) = (SELECT {} FROM v WHERE v.id = cases.id) \
+             WHERE cases.id IN (SELECT id FROM v)",
+            names.join(", "),
+            sources.join(", ")
         ));
         query.build().execute(&mut *conn).await?;
     }
