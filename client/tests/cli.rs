@@ -1,14 +1,16 @@
-//! The `relais` binary against a real server: the README's walkthrough, and
-//! how failures look to people and to programs.
+//! The `relais` binary against a real server: the README's walkthrough, how
+//! failures look to people and to programs, and the 48-hour promise as the
+//! command line shows it.
 
 use std::{
     io::{BufRead, BufReader},
     process::{Command, Output, Stdio},
-    sync::mpsc,
-    time::Duration,
+    sync::{Arc, mpsc},
+    time::{Duration, Instant},
 };
 
-use relais_core::ids::CaseRef;
+use jiff::{Timestamp, civil::DateTime, tz::TimeZone};
+use relais_core::{clock::ManualClock, ids::CaseRef};
 use relais_tests::{TestServer, World};
 use serde_json::Value;
 
@@ -455,4 +457,345 @@ async fn watch_replays_json_lines_and_ends_on_ctrl_c() {
     assert!(interrupted.success());
     let status = child.wait().expect("relais case watch ends");
     assert_eq!(status.code(), Some(0));
+}
+
+/// A wall-clock time in Paris, the time zone the runs of `relais` show.
+fn paris(text: &str) -> Timestamp {
+    let civil: DateTime = text.parse().unwrap();
+    TimeZone::get("Europe/Paris")
+        .unwrap()
+        .to_timestamp(civil)
+        .unwrap()
+}
+
+/// A world whose clock stands on Friday 9 January 2026 at 16:00 in Paris:
+/// a case submitted then is due on Tuesday at 16:00.
+async fn friday_afternoon() -> (World, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(paris("2026-01-09T16:00")));
+    let world = World::with_clock(clock.clone()).await;
+    (world, clock)
+}
+
+/// The line of a table that mentions `needle`.
+fn line_with<'a>(text: &'a str, needle: &str) -> &'a str {
+    text.lines()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle:?} in\n{text}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_policy_set_for_a_fund_is_listed_with_its_new_values() {
+    let world = World::new().await;
+    let url = world.server.url.as_str();
+    let admin = Some(world.server.admin_token.as_str());
+
+    let set = relais(
+        url,
+        admin,
+        &[
+            "admin",
+            "sla-policy",
+            "set",
+            "--category",
+            "carte_vitale",
+            "--org",
+            "CPAM de Paris",
+            "--first-response",
+            "1d",
+            "--urgent-first-response",
+            "90m",
+            "--warning",
+            "50%",
+            "--escalations",
+            "100:supervisors",
+        ],
+    )
+    .ok();
+    assert!(set.contains("carte_vitale cases at CPAM de Paris"), "{set}");
+
+    let listed = relais(
+        url,
+        Some(&world.supervisor.token),
+        &["admin", "sla-policy", "list", "--org", "CPAM de Paris"],
+    )
+    .ok();
+    let carte_vitale = line_with(&listed, "carte_vitale");
+    for expected in [
+        "CPAM de Paris",
+        "24 h working",
+        "1 h 30 min round the clock",
+        "360 h working",
+        "50 %",
+        "100 % supervisors",
+    ] {
+        assert!(
+            carte_vitale.contains(expected),
+            "{expected:?} missing from {carte_vitale:?}"
+        );
+    }
+    assert!(!carte_vitale.contains("administrators"), "{carte_vitale:?}");
+    assert!(line_with(&listed, "ame ").contains("built-in"), "{listed}");
+
+    // The other funds still run on the built-in promise.
+    let defaults = relais(url, admin, &["admin", "sla-policy", "list"]).ok();
+    let carte_vitale = line_with(&defaults, "carte_vitale");
+    assert!(
+        carte_vitale.contains("built-in") && carte_vitale.contains("48 h working"),
+        "{carte_vitale:?}"
+    );
+    let json = relais(url, admin, &["admin", "sla-policy", "list", "--json"]).json();
+    assert_eq!(json["policies"].as_array().map(Vec::len), Some(8));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_policy_prints_its_field_violations() {
+    let world = World::new().await;
+    let url = world.server.url.as_str();
+    let admin = Some(world.server.admin_token.as_str());
+    let set = |extra: &[&str]| {
+        let mut args = vec!["admin", "sla-policy", "set", "--category", "ame"];
+        args.extend_from_slice(extra);
+        relais(url, admin, &args)
+    };
+
+    let stderr = set(&["--escalations", "50:supervisors,200:administrators"]).failed();
+    assert!(
+        stderr.starts_with("relais: invalid request (INVALID_ARGUMENT):\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\n  policy.escalations[0].percent: "),
+        "{stderr}"
+    );
+
+    let stderr = set(&["--first-response", "0h"]).failed();
+    assert!(
+        stderr.contains("\n  policy.first_response.target: "),
+        "{stderr}"
+    );
+
+    // Nothing was changed.
+    let listed = relais(url, admin, &["admin", "sla-policy", "list"]).ok();
+    assert!(line_with(&listed, "ame ").contains("built-in"), "{listed}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_calendar_set_with_office_hours_is_shown_day_by_day() {
+    let world = World::new().await;
+    let url = world.server.url.as_str();
+    let admin = Some(world.server.admin_token.as_str());
+
+    relais(
+        url,
+        admin,
+        &[
+            "admin",
+            "calendar",
+            "set",
+            "CPAM de Paris",
+            "--office-hours",
+            "mon-fri 08:30-12:30,13:30-16:30; sat 09:00-12:00",
+            "--closed",
+            "2026-01-12",
+        ],
+    )
+    .ok();
+    let shown = relais(
+        url,
+        Some(&world.agent.token),
+        &["admin", "calendar", "show", "CPAM de Paris"],
+    )
+    .ok();
+    for expected in [
+        "office hours",
+        "Europe/Paris",
+        "mon  08:30-12:30, 13:30-16:30\n",
+        "fri  08:30-12:30, 13:30-16:30\n",
+        "sat  09:00-12:00\n",
+        "sun  closed\n",
+        "Closed days:   2026-01-12\n",
+    ] {
+        assert!(
+            shown.contains(expected),
+            "{expected:?} missing from\n{shown}"
+        );
+    }
+
+    // Without a mode, the hours stay; the days given replace the old ones.
+    relais(
+        url,
+        admin,
+        &[
+            "admin",
+            "calendar",
+            "set",
+            &world.cpam.id,
+            "--worked",
+            "2026-05-25",
+        ],
+    )
+    .ok();
+    let shown = relais(url, admin, &["admin", "calendar", "show", &world.cpam.id]).ok();
+    assert!(shown.contains("sat  09:00-12:00\n"), "{shown}");
+    assert!(shown.contains("Closed days:   none\n"), "{shown}");
+    assert!(shown.contains("Worked days:   2026-05-25\n"), "{shown}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_case_shows_its_48_hours_in_list_and_show() {
+    let (world, _clock) = friday_afternoon().await;
+    let url = world.server.url.as_str();
+    let agent = Some(world.agent.token.as_str());
+    let reference = world.submitted_case().await.reference;
+
+    let listed = relais(url, agent, &["case", "list"]).ok();
+    assert!(
+        line_with(&listed, &reference).contains("48 h left"),
+        "{listed}"
+    );
+    assert!(listed.lines().next().unwrap().contains("DUE"), "{listed}");
+
+    let shown = relais(url, agent, &["case", "show", &reference]).ok();
+    assert!(
+        shown.contains("\nPromises:\n  First response:\n"),
+        "{shown}"
+    );
+    // The first "Due:" is the first response's.
+    assert!(
+        line_with(&shown, "Due:").ends_with(" 2026-01-13 16:00, 48 h left"),
+        "{shown}"
+    );
+    assert!(
+        line_with(&shown, "Clock:").ends_with(" working time (target 48 h)"),
+        "{shown}"
+    );
+
+    // The due queue: the case is due before Wednesday, not before Tuesday noon.
+    let due = |time: &str| relais(url, agent, &["case", "list", "--due-before", time, "-q"]).ok();
+    assert_eq!(due("2026-01-14 00:00").trim(), reference);
+    assert_eq!(due("2026-01-13T11:00:00Z").trim(), "");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_overdue_case_is_escalated_and_says_so() {
+    let (world, clock) = friday_afternoon().await;
+    let url = world.server.url.as_str();
+    let supervisor = Some(world.supervisor.token.as_str());
+    let reference = world.submitted_case().await.reference;
+    let escalated = || relais(url, supervisor, &["case", "list", "--escalated", "-q"]).ok();
+    assert_eq!(escalated(), "");
+
+    // Wednesday 10:00: 18 working hours past Tuesday 16:00.
+    clock.set(paris("2026-01-14T10:00"));
+    let started = Instant::now();
+    while escalated().trim() != reference {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the sweeper escalates within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let listed = relais(url, supervisor, &["case", "list"]).ok();
+    assert!(
+        line_with(&listed, &reference).contains("overdue 18 h"),
+        "{listed}"
+    );
+    let shown = relais(url, supervisor, &["case", "show", &reference]).ok();
+    for (label, expected) in [
+        ("State:", " breached"),
+        ("Due:", " 2026-01-13 16:00, overdue 18 h"),
+        ("Escalation:", " level 1"),
+        ("sla.escalated", " Relais  SUBMITTED"),
+    ] {
+        assert!(
+            line_with(&shown, label).ends_with(expected),
+            "{expected:?} missing from\n{shown}"
+        );
+    }
+    assert!(
+        shown.contains("sla.escalated level 1 (first response)  Relais"),
+        "{shown}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_report_in_csv_has_its_header_and_a_total() {
+    let (world, _clock) = friday_afternoon().await;
+    world.submitted_case().await;
+    world.submitted_case().await;
+    let run = relais(
+        &world.server.url,
+        Some(&world.server.admin_token),
+        &[
+            "sla",
+            "report",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-31",
+            "--format",
+            "csv",
+        ],
+    );
+    let text = run.ok();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "key,label,received,first_responses_decided,first_responses_within_target,\
+         first_responses_within_target_percent,first_response_median_seconds,\
+         first_response_p90_seconds,take_median_seconds,take_p90_seconds,\
+         resolutions_decided,resolutions_within_target,resolutions_within_target_percent,\
+         open_on_track,open_at_risk,open_breached,open_paused"
+    );
+    assert_eq!(lines.len(), 3, "one fund and the total:\n{text}");
+    assert!(lines[1].contains(&world.cpam.id), "{text}");
+    let total: Vec<&str> = lines[2].split(',').collect();
+    assert_eq!(total[0], "total", "{text}");
+    assert_eq!(total[2], "2", "received: {text}");
+    assert_eq!(total[13], "2", "open on track: {text}");
+}
+
+#[test]
+fn bad_times_durations_and_periods_are_refused_before_any_call() {
+    let offline = "http://127.0.0.1:1";
+    let run = relais(offline, None, &["case", "list", "--due-before", "tomorrow"]);
+    assert_eq!(run.code(), Some(2), "{}", run.stderr());
+    assert!(run.stderr().contains("--due-before"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("YYYY-MM-DD HH:MM"),
+        "{}",
+        run.stderr()
+    );
+
+    let run = relais(
+        offline,
+        None,
+        &[
+            "admin",
+            "sla-policy",
+            "set",
+            "--category",
+            "ame",
+            "--first-response",
+            "2 days",
+        ],
+    );
+    assert_eq!(run.code(), Some(2), "{}", run.stderr());
+    assert!(run.stderr().contains("48h"), "{}", run.stderr());
+
+    let stderr = relais(
+        offline,
+        None,
+        &[
+            "sla",
+            "report",
+            "--from",
+            "2026-02-01",
+            "--to",
+            "2026-01-31",
+        ],
+    )
+    .failed();
+    assert!(stderr.contains("--to 2026-01-31 comes before"), "{stderr}");
 }

@@ -613,3 +613,30 @@ async fn a_fund_may_count_office_hours_and_close_a_bridge_day() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_report_needs_a_period_in_order() {
+    let (world, _clock) = friday_afternoon().await;
+    let err = world
+        .supervisor
+        .client
+        .get_report(pb::GetReportRequest {
+            from_date: "2026-02-01".to_owned(),
+            to_date: "2026-01-01".to_owned(),
+            group_by: pb::ReportGrouping::Category.into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&err), ["to_date"]);
+    let err = world
+        .supervisor
+        .client
+        .get_report(pb::GetReportRequest {
+            from_date: "janvier".to_owned(),
+            to_date: String::new(),
+            group_by: 42,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&err), ["from_date", "to_date", "group_by"]);
+}

@@ -3,18 +3,25 @@
 
 use std::sync::LazyLock;
 
-use jiff::tz::TimeZone;
+use jiff::{SignedDuration, tz::TimeZone};
 use relais_client::pb;
-use relais_proto::convert::from_timestamp;
+use relais_core::{case::EventKind, org::OrganisationKind, sla::TargetKind};
+use relais_proto::convert::{from_duration, from_timestamp};
 
-use relais_core::org::OrganisationKind;
-
-use super::named::{name_of, status_label};
+use super::named::{name_of, status_label, wire_name};
 
 /// Shown where a value exists but may not be shown, or does not exist.
 pub(crate) const NONE: &str = "—";
 
+/// Who raised an event no person made: the service's own clocks.
+const SERVICE: &str = "Relais";
+
 static LOCAL: LazyLock<TimeZone> = LazyLock::new(TimeZone::system);
+
+/// The time zone times are shown, and typed, in.
+pub(crate) fn local_zone() -> TimeZone {
+    LOCAL.clone()
+}
 
 /// `YYYY-MM-DD HH:MM` in the local time zone; empty when absent.
 pub(crate) fn local_time(time: Option<&pbjson_types::Timestamp>) -> String {
@@ -25,6 +32,57 @@ pub(crate) fn local_time(time: Option<&pbjson_types::Timestamp>) -> String {
                 .to_string()
         })
         .unwrap_or_default()
+}
+
+/// `3 h 20 min`, `48 h`, `45 min`: an amount of time the way people say it,
+/// whatever its sign. Rounded up to the minute, so that a promise made a few
+/// seconds ago still shows its whole target and one due in 20 s is not "0 min".
+pub(crate) fn hours_minutes(amount: SignedDuration) -> String {
+    let seconds = amount.as_secs().unsigned_abs();
+    let started_minute = !seconds.is_multiple_of(60) || amount.subsec_nanos() != 0;
+    let minutes = seconds / 60 + u64::from(started_minute);
+    match (minutes / 60, minutes % 60) {
+        (0, minutes) => format!("{minutes} min"),
+        (hours, 0) => format!("{hours} h"),
+        (hours, minutes) => format!("{hours} h {minutes} min"),
+    }
+}
+
+/// A wire duration, if present and valid.
+pub(crate) fn wire_duration(amount: Option<&pbjson_types::Duration>) -> Option<SignedDuration> {
+    amount.and_then(from_duration)
+}
+
+/// `first response`: a promise as people name it.
+pub(crate) fn target_name(target: i32) -> String {
+    wire_name::<TargetKind>(target)
+        .unwrap_or_default()
+        .replace('_', " ")
+}
+
+/// An event's kind, with the promise it concerns for the service's events:
+/// `sla.escalated level 2 (resolution)`.
+pub(crate) fn event_kind(event: &pb::CaseEvent) -> String {
+    let kind = name_of::<EventKind>(event.kind);
+    let target = target_name(event.sla_target);
+    let level = if event.kind == i32::from(pb::CaseEventKind::SlaEscalated) {
+        format!(" level {}", event.escalation_level)
+    } else {
+        String::new()
+    };
+    if target.is_empty() {
+        format!("{kind}{level}")
+    } else {
+        format!("{kind}{level} ({target})")
+    }
+}
+
+/// Who made an event: a person, or Relais itself when nobody did.
+pub(crate) fn actor(event: &pb::CaseEvent) -> String {
+    match who(event.actor.as_ref(), event.actor_organisation.as_ref()) {
+        none if none.is_empty() => SERVICE.to_owned(),
+        someone => someone,
+    }
 }
 
 /// `KOVALENKO Olena`: the last name in capitals, as French forms write it.
@@ -115,12 +173,21 @@ impl Fields {
     }
 
     pub(crate) fn render(&self, prefix: &str) -> String {
-        let width = self
-            .rows
+        self.render_aligned(prefix, 0)
+    }
+
+    /// The room its labels take, colon included: to align several blocks.
+    pub(crate) fn label_width(&self) -> usize {
+        self.rows
             .iter()
             .map(|(label, _)| label.chars().count() + 1)
             .max()
-            .unwrap_or(0);
+            .unwrap_or(0)
+    }
+
+    /// As [`Self::render`], the values starting no sooner than `width`.
+    pub(crate) fn render_aligned(&self, prefix: &str, width: usize) -> String {
+        let width = self.label_width().max(width);
         let mut text = String::new();
         for (label, value) in &self.rows {
             let label = format!("{label}:");
@@ -179,6 +246,46 @@ mod tests {
             fields.render("  "),
             "  Status:       CLOSED\n  Description:  one\n                two\n"
         );
+    }
+
+    #[test]
+    fn amounts_of_time_read_in_hours_and_minutes() {
+        let h = SignedDuration::from_hours;
+        assert_eq!(hours_minutes(h(48)), "48 h");
+        assert_eq!(hours_minutes(h(-18)), "18 h");
+        assert_eq!(hours_minutes(SignedDuration::from_mins(200)), "3 h 20 min");
+        assert_eq!(hours_minutes(SignedDuration::from_mins(45)), "45 min");
+        assert_eq!(hours_minutes(SignedDuration::from_secs(20)), "1 min");
+        assert_eq!(hours_minutes(h(48) - SignedDuration::from_secs(3)), "48 h");
+        assert_eq!(hours_minutes(SignedDuration::ZERO), "0 min");
+    }
+
+    #[test]
+    fn service_events_name_their_promise_and_relais() {
+        let event = pb::CaseEvent {
+            kind: pb::CaseEventKind::SlaEscalated.into(),
+            sla_target: pb::SlaTarget::Resolution.into(),
+            escalation_level: 2,
+            ..Default::default()
+        };
+        assert_eq!(event_kind(&event), "sla.escalated level 2 (resolution)");
+        assert_eq!(actor(&event), "Relais");
+        let at_risk = pb::CaseEvent {
+            kind: pb::CaseEventKind::SlaAtRisk.into(),
+            sla_target: pb::SlaTarget::FirstResponse.into(),
+            ..Default::default()
+        };
+        assert_eq!(event_kind(&at_risk), "sla.at_risk (first response)");
+        let taken = pb::CaseEvent {
+            kind: pb::CaseEventKind::Taken.into(),
+            actor: Some(pb::AccountRef {
+                id: "a".to_owned(),
+                name: "Awa Diallo".to_owned(),
+            }),
+            ..Default::default()
+        };
+        assert_eq!(event_kind(&taken), "taken");
+        assert_eq!(actor(&taken), "Awa Diallo");
     }
 
     #[test]

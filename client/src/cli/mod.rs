@@ -8,7 +8,10 @@ mod format;
 mod input;
 mod named;
 mod output;
+mod promise;
 mod resolve;
+mod sla;
+mod value;
 mod whoami;
 
 use std::{fmt, process::ExitCode};
@@ -72,7 +75,7 @@ impl fmt::Debug for Token {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Organisations, accounts and tokens (administrators).
+    /// Organisations, accounts, tokens, promises and calendars (administrators).
     #[command(subcommand)]
     Admin(admin::AdminCommand),
     /// The account the token belongs to.
@@ -80,6 +83,9 @@ enum Command {
     /// Submit, follow and answer cases.
     #[command(subcommand)]
     Case(case::CaseCommand),
+    /// How well the promises are kept.
+    #[command(subcommand)]
+    Sla(sla::SlaCommand),
 }
 
 pub(crate) async fn run(cli: Cli) -> ExitCode {
@@ -93,6 +99,7 @@ pub(crate) async fn run(cli: Cli) -> ExitCode {
         Command::Admin(command) => admin::run(&ctx, command).await,
         Command::Whoami => whoami::run(&ctx).await,
         Command::Case(command) => case::run(&ctx, command).await,
+        Command::Sla(command) => sla::run(&ctx, command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

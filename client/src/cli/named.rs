@@ -11,6 +11,7 @@ use relais_core::{
         Status, Usefulness,
     },
     org::{OrganisationKind, Role},
+    sla::{Audience, ClockKind, SlaState, TargetKind, report::Grouping},
 };
 use relais_proto::convert::FromWire;
 
@@ -49,6 +50,11 @@ named!(
     Usefulness,
     MessageKind,
     EventKind,
+    SlaState,
+    TargetKind,
+    ClockKind,
+    Audience,
+    Grouping,
 );
 
 /// Parses a named value; an unknown one is a usage error listing the accepted names.

@@ -30,6 +30,24 @@ pub(crate) async fn organisation_id(client: &RelaisClient, text: &str) -> Result
     one_named(&all, text).map(|org| org.id.clone())
 }
 
+/// The organisation `text` names, by id or by name, when its name is wanted
+/// too (to say what a setting applies to).
+pub(crate) async fn organisation(
+    client: &RelaisClient,
+    text: &str,
+) -> Result<pb::Organisation, Failure> {
+    let text = text.trim();
+    let all = organisations(client, pb::ListOrganisationsRequest::default()).await?;
+    if let Ok(id) = OrganisationId::parse(text) {
+        let id = id.to_string();
+        return all.into_iter().find(|org| org.id == id).ok_or_else(|| {
+            Failure::local(Code::NotFound, format!("no organisation has the id {id}"))
+                .with_hint("`relais admin org list` lists them")
+        });
+    }
+    one_named(&all, text).cloned()
+}
+
 fn one_named<'a>(all: &'a [pb::Organisation], name: &str) -> Result<&'a pb::Organisation, Failure> {
     let wanted = name.to_lowercase();
     let matching: Vec<&pb::Organisation> = all

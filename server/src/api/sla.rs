@@ -60,6 +60,9 @@ impl<S: Store> SlaApi<S> {
         let (Some(from), Some(to), Some(grouping)) = (from, to, grouping) else {
             return Err(Error::Invalid(violations).into());
         };
+        if !violations.is_empty() {
+            return Err(Error::Invalid(violations).into());
+        }
         let zone = TimeZone::get(REPORT_TIME_ZONE).map_err(|e| {
             ApiError::from(Error::FailedPrecondition(format!(
                 "the time zone database has no {REPORT_TIME_ZONE}: {e}"

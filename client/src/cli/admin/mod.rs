@@ -1,7 +1,9 @@
-//! `relais admin`: organisations, accounts and tokens.
+//! `relais admin`: organisations, accounts, tokens, and the promises funds make.
 
 mod account;
+mod calendar;
 mod org;
+mod sla_policy;
 mod token;
 
 use clap::Subcommand;
@@ -19,6 +21,12 @@ pub(crate) enum AdminCommand {
     /// Bearer tokens of accounts.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// What funds promise on each category of cases.
+    #[command(subcommand)]
+    SlaPolicy(sla_policy::SlaPolicyCommand),
+    /// How a fund counts working time.
+    #[command(subcommand)]
+    Calendar(calendar::CalendarCommand),
 }
 
 pub(crate) async fn run(ctx: &Context, command: AdminCommand) -> Result<(), Failure> {
@@ -26,5 +34,7 @@ pub(crate) async fn run(ctx: &Context, command: AdminCommand) -> Result<(), Fail
         AdminCommand::Org(command) => org::run(ctx, command).await,
         AdminCommand::Account(command) => account::run(ctx, command).await,
         AdminCommand::Token(command) => token::run(ctx, command).await,
+        AdminCommand::SlaPolicy(command) => sla_policy::run(ctx, command).await,
+        AdminCommand::Calendar(command) => calendar::run(ctx, command).await,
     }
 }

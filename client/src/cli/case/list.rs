@@ -1,19 +1,40 @@
 //! `relais case list`.
 
-use clap::Args;
+use clap::{Args, ValueEnum};
+use jiff::Timestamp;
 use relais_client::{collect_pages, pb};
 use relais_core::case::{Category, Status};
+use relais_proto::convert::timestamp;
 
 use crate::cli::{
     context::Context,
     error::Failure,
     format::{NONE, account_name, local_time, org_name, person, truncate},
-    named::{name_of, named, status_label},
+    named::{named, status_label},
     output::{Listing, table},
-    resolve,
+    promise, resolve, value,
 };
 
-const SUBJECT_WIDTH: usize = 40;
+/// Narrower than a subject deserves, to leave room for the promise.
+const SUBJECT_WIDTH: usize = 32;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Order {
+    /// Oldest first.
+    Oldest,
+    /// By the due instant of the promise each case waits for; paused cases
+    /// and cases without a pending promise last.
+    Due,
+}
+
+impl From<Order> for pb::CaseOrder {
+    fn from(order: Order) -> Self {
+        match order {
+            Order::Oldest => pb::CaseOrder::OldestFirst,
+            Order::Due => pb::CaseOrder::DueFirst,
+        }
+    }
+}
 
 #[derive(Debug, Args)]
 pub(crate) struct ListArgs {
@@ -32,6 +53,16 @@ pub(crate) struct ListArgs {
     /// Only cases handled by this fund (id or name).
     #[arg(long, value_name = "ORG")]
     handler: Option<String>,
+    /// Only open cases whose pending promise was escalated.
+    #[arg(long)]
+    escalated: bool,
+    /// Only open cases whose pending promise is due before TIME, due first:
+    /// `YYYY-MM-DD HH:MM` in local time, or RFC 3339.
+    #[arg(long, value_name = "TIME", value_parser = value::instant)]
+    due_before: Option<Timestamp>,
+    /// The order of the cases [default: oldest, or due with --due-before].
+    #[arg(long, value_enum)]
+    order: Option<Order>,
     /// At most this many cases.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     limit: u32,
@@ -52,6 +83,12 @@ pub(crate) async fn run(ctx: &Context, args: ListArgs) -> Result<(), Failure> {
             .collect(),
         assigned_to_me: args.mine,
         submitted_by_my_organisation: args.ours,
+        escalated: args.escalated,
+        due_before: args.due_before.map(timestamp),
+        order: args
+            .order
+            .map(|order| pb::CaseOrder::from(order).into())
+            .unwrap_or_default(),
         ..Default::default()
     };
     if let Some(handler) = &args.handler {
@@ -83,7 +120,7 @@ fn human(cases: &[pb::Case]) -> String {
             [
                 c.reference.clone(),
                 status_label(c.status),
-                name_of::<Category>(c.category).to_owned(),
+                due(c),
                 if c.redacted {
                     NONE.to_owned()
                 } else {
@@ -100,7 +137,7 @@ fn human(cases: &[pb::Case]) -> String {
         [
             "reference",
             "status",
-            "category",
+            "due",
             "subject",
             "beneficiary",
             "handler",
@@ -109,6 +146,12 @@ fn human(cases: &[pb::Case]) -> String {
         ],
         rows,
     )
+}
+
+/// Where the promise the case waits for stands; the category, left out of
+/// the table to make room for it, is in `relais case show`.
+fn due(case: &pb::Case) -> String {
+    promise::pending(case.sla.as_ref()).map_or_else(|| NONE.to_owned(), promise::standing)
 }
 
 fn beneficiary(case: &pb::Case) -> String {

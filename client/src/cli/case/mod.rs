@@ -14,7 +14,8 @@ use super::{context::Context, error::Failure};
 pub(crate) enum CaseCommand {
     /// Submits a case about one beneficiary (partners).
     Submit(Box<submit::SubmitArgs>),
-    /// Lists the cases you may see, oldest first.
+    /// Lists the cases you may see and the promise each waits for, oldest
+    /// first or by due instant.
     List(list::ListArgs),
     /// Shows one case with its conversation and its history.
     Show {

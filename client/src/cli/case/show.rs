@@ -3,15 +3,15 @@
 
 use relais_client::pb;
 use relais_core::case::{
-    Category, ConsentType, EventKind, MessageKind, Outcome, Relationship, Sex, Situation,
-    Usefulness,
+    Category, ConsentType, MessageKind, Outcome, Relationship, Sex, Situation, Usefulness,
 };
 
 use crate::cli::{
     context::Context,
     error::Failure,
-    format::{Fields, indent, local_time, org_name, person, transition, who},
+    format::{Fields, actor, event_kind, indent, local_time, org_name, person, transition, who},
     named::{name_of, status_label},
+    promise,
 };
 
 pub(crate) async fn run(ctx: &Context, reference: &str) -> Result<(), Failure> {
@@ -34,6 +34,7 @@ fn render(response: &pb::GetCaseResponse) -> String {
     let case = response.case.clone().unwrap_or_default();
     let mut text = format!("{}  {}\n", case.reference, status_label(case.status));
     text.push_str(&facts(&case).render(""));
+    text.push_str(&promise::block(case.sla.as_ref()));
     if case.redacted {
         text.push_str("\n(beneficiary data withheld)\n");
     } else {
@@ -202,8 +203,8 @@ fn event(e: &pb::CaseEvent) -> String {
     let mut text = format!(
         "  {}  {:<21}  {}  {}\n",
         local_time(e.time.as_ref()),
-        name_of::<EventKind>(e.kind),
-        who(e.actor.as_ref(), e.actor_organisation.as_ref()),
+        event_kind(e),
+        actor(e),
         transition(e.from_status, e.to_status)
     );
     if !e.reason.is_empty() {

@@ -8,14 +8,12 @@ use std::{
 
 use clap::Args;
 use relais_client::{RelaisClient, pb};
-use relais_core::case::EventKind;
 use tonic::{Code, Status};
 
 use crate::cli::{
     context::Context,
     error::Failure,
-    format::{local_time, transition, who},
-    named::name_of,
+    format::{actor, event_kind, local_time, transition},
     output::{Mode, Output},
 };
 
@@ -136,15 +134,17 @@ fn print(
     }
 }
 
-/// `#42  2026-11-22 10:15  R-7K3M-9QX2  taken  Awa Diallo (CPAM de Paris)  SUBMITTED → IN_PROGRESS`.
+/// `#42  2026-11-22 10:15  R-7K3M-9QX2  taken  Awa Diallo (CPAM de Paris)  SUBMITTED → IN_PROGRESS`,
+/// or for the service's own events
+/// `#43  2026-11-24 10:15  R-7K3M-9QX2  sla.escalated level 1 (first response)  Relais  IN_PROGRESS`.
 fn line(event: &pb::CaseEvent) -> String {
     format!(
         "#{}  {}  {}  {}  {}  {}",
         event.sequence,
         local_time(event.time.as_ref()),
         event.case_reference,
-        name_of::<EventKind>(event.kind),
-        who(event.actor.as_ref(), event.actor_organisation.as_ref()),
+        event_kind(event),
+        actor(event),
         transition(event.from_status, event.to_status)
     )
 }
@@ -183,6 +183,26 @@ mod tests {
         assert!(
             text.ends_with("R-7K3M-9QX2  taken  Awa Diallo  SUBMITTED → IN_PROGRESS"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn the_service_s_events_say_which_promise_and_come_from_relais() {
+        let event = pb::CaseEvent {
+            sequence: 43,
+            case_reference: "R-7K3M-9QX2".to_owned(),
+            kind: pb::CaseEventKind::SlaEscalated.into(),
+            sla_target: pb::SlaTarget::Resolution.into(),
+            escalation_level: 2,
+            from_status: pb::CaseStatus::InProgress.into(),
+            to_status: pb::CaseStatus::InProgress.into(),
+            ..Default::default()
+        };
+        assert!(
+            line(&event)
+                .ends_with("R-7K3M-9QX2  sla.escalated level 2 (resolution)  Relais  IN_PROGRESS"),
+            "{}",
+            line(&event)
         );
     }
 }
