@@ -1107,21 +1107,11 @@ mod tests {
     }
 
     #[test]
-    fn fifteen_working_days_are_cheap() {
+    fn fifteen_working_days_of_office_hours_span_the_may_holidays() {
         let paris = office("75");
         let start = at(&paris, "2026-04-30 15:00");
-        let began = std::time::Instant::now();
-        let mut due = start;
-        for _ in 0..1000 {
-            due = std::hint::black_box(paris.add(start, hours(15 * 7), &[]));
-        }
-        // Generous, for slow unoptimised CI builds: the point is that it
-        // does not walk minute by minute.
-        assert!(
-            began.elapsed() < std::time::Duration::from_secs(1),
-            "{:?}",
-            began.elapsed()
-        );
+        // 1 May, 8 May, Ascension (14 May) and Whit Monday (25 May) are closed.
+        let due = paris.add(start, hours(15 * 7), &[]);
         assert_eq!(show(&paris, due), "2026-05-27 15:00 +02:00");
     }
 
