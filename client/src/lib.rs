@@ -12,6 +12,20 @@
 //! let cases = client.list_cases(pb::ListCasesRequest::default()).await?;
 //! # Ok(()) }
 //! ```
+//!
+//! Over TLS, with a private CA and a client certificate:
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! use relais_client::{ConnectOptions, RelaisClient};
+//! let options = ConnectOptions {
+//!     token: Some("rls_…".to_owned()),
+//!     ca_cert_pem: Some(std::fs::read("ca.pem")?),
+//!     client_identity: Some((std::fs::read("client.pem")?, std::fs::read("client.key")?)),
+//! };
+//! let client = RelaisClient::connect_with("https://relais.example:50051", options).await?;
+//! # Ok(()) }
+//! ```
 
 use std::{fmt, future::Future, time::Duration};
 
@@ -20,12 +34,12 @@ use tonic::{
     Code, Request, Status, Streaming,
     metadata::{Ascii, MetadataValue},
     service::{Interceptor, interceptor::InterceptedService},
-    transport::{Channel, Endpoint},
+    transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity},
 };
 
 use pb::{
-    admin_service_client::AdminServiceClient, case_service_client::CaseServiceClient,
-    sla_service_client::SlaServiceClient,
+    admin_service_client::AdminServiceClient, audit_service_client::AuditServiceClient,
+    case_service_client::CaseServiceClient, sla_service_client::SlaServiceClient,
 };
 
 /// How long a unary call may take before the client gives up.
@@ -44,6 +58,32 @@ pub enum ConnectError {
     },
     #[error("the token contains characters that cannot be sent in a header")]
     InvalidToken,
+}
+
+/// How to reach the server: the credentials and, over `https://`, whom to trust.
+#[derive(Clone, Default)]
+pub struct ConnectOptions {
+    /// A bearer token sent with every call.
+    pub token: Option<String>,
+    /// PEM certificate(s) of the CA that issued the server's certificate.
+    /// Without it, `https://` trusts the system's certificate authorities.
+    pub ca_cert_pem: Option<Vec<u8>>,
+    /// A client certificate chain and its private key, both PEM, for a
+    /// server that accepts client certificates.
+    pub client_identity: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+impl fmt::Debug for ConnectOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field("token", &self.token.as_ref().map(|_| "…"))
+            .field("ca_cert_pem", &self.ca_cert_pem.as_ref().map(Vec::len))
+            .field(
+                "client_identity",
+                &self.client_identity.as_ref().map(|_| "(certificate, key)"),
+            )
+            .finish()
+    }
 }
 
 /// When and how often to retry a call that failed with UNAVAILABLE.
@@ -115,6 +155,7 @@ pub struct RelaisClient {
     cases: CaseServiceClient<Authed>,
     admin: AdminServiceClient<Authed>,
     sla: SlaServiceClient<Authed>,
+    audit: AuditServiceClient<Authed>,
     retry: RetryPolicy,
 }
 
@@ -205,34 +246,62 @@ fn fill_request_id(request_id: &mut String) {
 }
 
 impl RelaisClient {
-    /// Connects to `url` (`http://host:port`) and authenticates every call with `token`.
+    /// Connects to `url` (`http://host:port`, or `https://host:port` trusting
+    /// the system's certificate authorities) and authenticates every call
+    /// with `token`.
     pub async fn connect(url: &str, token: Option<&str>) -> Result<Self, ConnectError> {
+        let options = ConnectOptions {
+            token: token.map(str::to_owned),
+            ..ConnectOptions::default()
+        };
+        RelaisClient::connect_with(url, options).await
+    }
+
+    /// Connects to `url` with `options`: `https://` for TLS, `http://` for a
+    /// server on this machine that serves plaintext.
+    pub async fn connect_with(url: &str, options: ConnectOptions) -> Result<Self, ConnectError> {
         let invalid = |reason: &str| ConnectError::InvalidUrl {
             url: url.to_owned(),
             reason: reason.to_owned(),
         };
-        if url.starts_with("https://") {
+        let tls = if url.starts_with("https://") {
+            true
+        } else if url.starts_with("http://") {
+            false
+        } else {
             return Err(invalid(
-                "TLS is not supported by this version; use http:// on a loopback address",
+                "expected https://HOST:PORT (or http:// on a loopback address)",
+            ));
+        };
+        if !tls && (options.ca_cert_pem.is_some() || options.client_identity.is_some()) {
+            return Err(invalid(
+                "a CA certificate or a client certificate is only used over TLS: use https://",
             ));
         }
-        if !url.starts_with("http://") {
-            return Err(invalid("expected http://HOST:PORT"));
-        }
-        let endpoint = Endpoint::from_shared(url.to_owned())
+        let mut endpoint = Endpoint::from_shared(url.to_owned())
             .map_err(|e| invalid(&e.to_string()))?
             .connect_timeout(CONNECT_TIMEOUT)
             .tcp_nodelay(true)
             .http2_keep_alive_interval(Duration::from_secs(30))
             .keep_alive_while_idle(true);
-        let channel = endpoint
-            .connect()
-            .await
-            .map_err(|source| ConnectError::Unreachable {
-                url: url.to_owned(),
-                source,
-            })?;
-        let header = match token {
+        let unreachable = |source| ConnectError::Unreachable {
+            url: url.to_owned(),
+            source,
+        };
+        if tls {
+            let mut config = ClientTlsConfig::new();
+            config = match &options.ca_cert_pem {
+                Some(pem) => config.ca_certificate(Certificate::from_pem(pem)),
+                None => config.with_native_roots(),
+            };
+            if let Some((cert, key)) = &options.client_identity {
+                config = config.identity(Identity::from_pem(cert, key));
+            }
+            // A bad CA or client certificate, or no system CA, shows here.
+            endpoint = endpoint.tls_config(config).map_err(unreachable)?;
+        }
+        let channel = endpoint.connect().await.map_err(unreachable)?;
+        let header = match &options.token {
             Some(token) => Some(
                 MetadataValue::try_from(format!("Bearer {}", token.trim()))
                     .map_err(|_| ConnectError::InvalidToken)?,
@@ -243,7 +312,8 @@ impl RelaisClient {
         Ok(RelaisClient {
             cases: CaseServiceClient::with_interceptor(channel.clone(), auth.clone()),
             admin: AdminServiceClient::with_interceptor(channel.clone(), auth.clone()),
-            sla: SlaServiceClient::with_interceptor(channel, auth),
+            sla: SlaServiceClient::with_interceptor(channel.clone(), auth.clone()),
+            audit: AuditServiceClient::with_interceptor(channel, auth),
             retry: RetryPolicy::default(),
         })
     }
@@ -554,15 +624,99 @@ impl RelaisClient {
     }
 
     /// Not retried: a token issued by a call whose answer was lost could not be shown again.
-    pub async fn issue_token(&self, account_id: &str) -> Result<pb::IssueTokenResponse, Status> {
-        let request = pb::IssueTokenRequest {
-            account_id: account_id.to_owned(),
-        };
+    pub async fn issue_token(
+        &self,
+        request: pb::IssueTokenRequest,
+    ) -> Result<pb::IssueTokenResponse, Status> {
         let mut admin = self.admin.clone();
         admin
             .issue_token(request)
             .await
             .map(tonic::Response::into_inner)
+    }
+
+    pub async fn list_tokens(
+        &self,
+        request: pb::ListTokensRequest,
+    ) -> Result<pb::ListTokensResponse, Status> {
+        self.call(&self.admin, request, |mut c, r| async move {
+            c.list_tokens(r).await
+        })
+        .await
+    }
+
+    /// Retried: revoking a revoked token changes nothing.
+    pub async fn revoke_token(&self, token_id: &str) -> Result<pb::RevokeTokenResponse, Status> {
+        let request = pb::RevokeTokenRequest {
+            token_id: token_id.to_owned(),
+        };
+        self.call(&self.admin, request, |mut c, r| async move {
+            c.revoke_token(r).await
+        })
+        .await
+    }
+
+    /// Not retried, like [`RelaisClient::issue_token`]: the new token is shown once.
+    pub async fn rotate_token(
+        &self,
+        request: pb::RotateTokenRequest,
+    ) -> Result<pb::RotateTokenResponse, Status> {
+        let mut admin = self.admin.clone();
+        admin
+            .rotate_token(request)
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    pub async fn bind_certificate(
+        &self,
+        account_id: &str,
+        fingerprint: &str,
+    ) -> Result<pb::BindCertificateResponse, Status> {
+        let request = pb::BindCertificateRequest {
+            account_id: account_id.to_owned(),
+            fingerprint: fingerprint.to_owned(),
+        };
+        self.call(&self.admin, request, |mut c, r| async move {
+            c.bind_certificate(r).await
+        })
+        .await
+    }
+
+    pub async fn list_certificates(
+        &self,
+        account_id: &str,
+    ) -> Result<pb::ListCertificatesResponse, Status> {
+        let request = pb::ListCertificatesRequest {
+            account_id: account_id.to_owned(),
+        };
+        self.call(&self.admin, request, |mut c, r| async move {
+            c.list_certificates(r).await
+        })
+        .await
+    }
+
+    pub async fn unbind_certificate(
+        &self,
+        fingerprint: &str,
+    ) -> Result<pb::UnbindCertificateResponse, Status> {
+        let request = pb::UnbindCertificateRequest {
+            fingerprint: fingerprint.to_owned(),
+        };
+        self.call(&self.admin, request, |mut c, r| async move {
+            c.unbind_certificate(r).await
+        })
+        .await
+    }
+
+    pub async fn list_audit_entries(
+        &self,
+        request: pb::ListAuditEntriesRequest,
+    ) -> Result<pb::ListAuditEntriesResponse, Status> {
+        self.call(&self.audit, request, |mut c, r| async move {
+            c.list_audit_entries(r).await
+        })
+        .await
     }
 
     pub async fn set_sla_policy(

@@ -137,6 +137,8 @@ named_enum!(
         CaisseAgent => "caisse_agent",
         Supervisor => "supervisor",
         Admin => "admin",
+        /// Reads the audit trail, and nothing else.
+        Auditor => "auditor",
     }
 );
 
@@ -152,6 +154,11 @@ impl Role {
 
     /// Whether an account of an organisation of `kind` may hold this role;
     /// the error is the reason shown to the administrator.
+    /// An account a person uses (rather than a partner's information system).
+    pub const fn is_person(self) -> bool {
+        !matches!(self, Role::PartnerSystem)
+    }
+
     pub fn check_allowed_in(self, kind: OrganisationKind) -> Result<(), String> {
         if self.is_caisse() && !kind.is_caisse() {
             return Err(format!(
@@ -372,6 +379,7 @@ mod tests {
         );
         for kind in OrganisationKind::ALL {
             assert!(Role::Admin.check_allowed_in(*kind).is_ok());
+            assert!(Role::Auditor.check_allowed_in(*kind).is_ok());
         }
     }
 

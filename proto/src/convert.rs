@@ -55,7 +55,9 @@ macro_rules! same_variants {
 same_variants!(OrganisationKind <-> OrganisationKind {
     Cpam, Cgss, Prefecture, FranceServices, Ccas, Association, Mairie, Caf, Other
 });
-same_variants!(Role <-> Role { PartnerAgent, PartnerSystem, CaisseAgent, Supervisor, Admin });
+same_variants!(Role <-> Role {
+    PartnerAgent, PartnerSystem, CaisseAgent, Supervisor, Admin, Auditor
+});
 same_variants!(Status <-> CaseStatus {
     Submitted, InProgress, WaitingOnPartner, Resolved, Closed, Withdrawn
 });

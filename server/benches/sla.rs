@@ -90,7 +90,7 @@ async fn run(cases: usize) -> Result<(), Box<dyn std::error::Error>> {
             submitted_at,
         )
         .await?;
-    let (_, record) = token::generate();
+    let (_, record) = token::generate(None);
     let new_account = NewAccount::validate(
         &counter.id.to_string(),
         "Inès",

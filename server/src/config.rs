@@ -3,7 +3,11 @@
 //! `RELAIS__LOG__FORMAT`), then command-line flags. Unknown keys are errors,
 //! so a typo never silently falls back to a default.
 
-use std::{fmt, net::SocketAddr, path::Path};
+use std::{
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
 
 use figment::{
     Figment,
@@ -20,6 +24,48 @@ pub struct Config {
     pub database_url: DatabaseUrl,
     pub log: LogConfig,
     pub sla: SlaConfig,
+    pub tls: TlsConfig,
+    pub tokens: TokensConfig,
+    pub limits: LimitsConfig,
+    pub audit: AuditConfig,
+    /// Serve without TLS. Only for development: plaintext is refused
+    /// unless this is set, and even then only on a loopback address.
+    pub insecure_plaintext: bool,
+}
+
+/// Transport security. TLS is on when `cert` and `key` are set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    /// PEM certificate chain: the server's certificate first, then any
+    /// intermediates.
+    pub cert: Option<PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) of the certificate.
+    pub key: Option<PathBuf>,
+    /// PEM certificate(s) of the CA that issues client certificates. When
+    /// set, clients may present a certificate (bearer tokens still work).
+    pub client_ca: Option<PathBuf>,
+    /// Milliseconds between two looks at `cert` and `key` for a renewed
+    /// certificate; 0 looks only on SIGHUP.
+    pub reload_interval_ms: u64,
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig {
+            cert: None,
+            key: None,
+            client_ca: None,
+            reload_interval_ms: 10_000,
+        }
+    }
+}
+
+impl TlsConfig {
+    /// Whether the API is served over TLS.
+    pub fn enabled(&self) -> bool {
+        self.cert.is_some() && self.key.is_some()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +84,77 @@ impl Default for SlaConfig {
     }
 }
 
+/// How long tokens last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TokensConfig {
+    /// Days a token issued to a person (agent, supervisor, administrator,
+    /// auditor) lasts, unless the administrator asks for less.
+    pub person_validity_days: u32,
+    /// Days a partner system's token lasts: systems are rotated by scripts,
+    /// less often than people log in.
+    pub system_validity_days: u32,
+    /// Hours a rotated token keeps working, so that every place that uses
+    /// it can be given the new one.
+    pub rotation_grace_hours: u32,
+}
+
+impl Default for TokensConfig {
+    fn default() -> Self {
+        TokensConfig {
+            person_validity_days: 90,
+            system_validity_days: 365,
+            rotation_grace_hours: 24,
+        }
+    }
+}
+
+/// Abuse limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Sustained requests per second per account.
+    pub requests_per_second: u32,
+    /// Requests an account may make at once above the sustained rate.
+    pub burst: u32,
+    /// Failed authentications per peer address and minute; beyond, the
+    /// address is refused until the minute is over.
+    pub failed_authentications_per_minute: u32,
+    /// The largest request or response message, in bytes.
+    pub max_message_bytes: usize,
+    /// Milliseconds a request may run before it ends with DEADLINE_EXCEEDED
+    /// (a shorter `grpc-timeout` from the client wins). Watch streams are
+    /// not cut: the deadline covers the call until its first response.
+    pub request_timeout_ms: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            requests_per_second: 50,
+            burst: 200,
+            failed_authentications_per_minute: 20,
+            max_message_bytes: 4 * 1024 * 1024,
+            request_timeout_ms: 30_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Days audit entries are kept; older ones are deleted once a day.
+    pub retention_days: u32,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            retention_days: 366,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -45,6 +162,11 @@ impl Default for Config {
             database_url: DatabaseUrl("sqlite://relais.db".to_owned()),
             log: LogConfig::default(),
             sla: SlaConfig::default(),
+            tls: TlsConfig::default(),
+            tokens: TokensConfig::default(),
+            limits: LimitsConfig::default(),
+            audit: AuditConfig::default(),
+            insecure_plaintext: false,
         }
     }
 }
@@ -122,6 +244,27 @@ pub struct Overrides {
     pub listen: Option<SocketAddr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database_url: Option<DatabaseUrl>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub insecure_plaintext: Option<bool>,
+    #[serde(skip_serializing_if = "TlsOverrides::is_empty")]
+    pub tls: TlsOverrides,
+}
+
+/// TLS files given on the command line; each replaces its own setting only.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TlsOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cert: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_ca: Option<PathBuf>,
+}
+
+impl TlsOverrides {
+    fn is_empty(&self) -> bool {
+        self.cert.is_none() && self.key.is_none() && self.client_ca.is_none()
+    }
 }
 
 impl Config {
@@ -163,7 +306,7 @@ mod tests {
 
             let flags = Overrides {
                 listen: Some(SocketAddr::from(([127, 0, 0, 1], 7000))),
-                database_url: None,
+                ..Overrides::default()
             };
             let config = Config::load(Some(Path::new("relais.toml")), &flags).unwrap();
             assert_eq!(config.listen.port(), 7000);
@@ -173,6 +316,47 @@ mod tests {
             let error =
                 Config::load(Some(Path::new("typo.toml")), &Overrides::default()).unwrap_err();
             assert!(error.to_string().contains("lisen"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(
+        clippy::result_large_err,
+        reason = "figment's test jail decides the closure's error type"
+    )]
+    fn tls_flags_replace_only_their_own_settings() {
+        figment::Jail::expect_with(|jail| {
+            let config = Config::load(None, &Overrides::default()).unwrap();
+            assert_eq!(config.tls, TlsConfig::default());
+            assert!(!config.tls.enabled());
+            assert!(!config.insecure_plaintext);
+
+            jail.create_file(
+                "relais.toml",
+                "[tls]\ncert = \"file.pem\"\nkey = \"file.key\"\nreload_interval_ms = 500\n",
+            )?;
+            jail.set_env("RELAIS__TLS__CLIENT_CA", "clients.pem");
+            let flags = Overrides {
+                insecure_plaintext: Some(true),
+                tls: TlsOverrides {
+                    cert: Some(PathBuf::from("flag.pem")),
+                    ..TlsOverrides::default()
+                },
+                ..Overrides::default()
+            };
+            let config = Config::load(Some(Path::new("relais.toml")), &flags).unwrap();
+            assert_eq!(config.tls.cert, Some(PathBuf::from("flag.pem")));
+            assert_eq!(config.tls.key, Some(PathBuf::from("file.key")));
+            assert_eq!(config.tls.client_ca, Some(PathBuf::from("clients.pem")));
+            assert_eq!(config.tls.reload_interval_ms, 500);
+            assert!(config.tls.enabled());
+            assert!(config.insecure_plaintext);
+
+            jail.create_file("typo.toml", "[tls]\ncertificate = \"x.pem\"\n")?;
+            let error =
+                Config::load(Some(Path::new("typo.toml")), &Overrides::default()).unwrap_err();
+            assert!(error.to_string().contains("certificate"), "{error}");
             Ok(())
         });
     }

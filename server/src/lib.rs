@@ -4,35 +4,44 @@
 //! and connect a real client to a real server on a real database.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod events;
+pub mod pki;
 pub mod sla;
 pub mod store;
 pub mod telemetry;
+pub mod tls;
 
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::{Context as _, bail};
 use relais_core::{
     clock::{Clock, SystemClock},
-    org::AccountId,
+    org::{AccountId, Role},
 };
 use relais_proto::v1::{
-    admin_service_server::AdminServiceServer, case_service_server::CaseServiceServer,
-    sla_service_server::SlaServiceServer,
+    admin_service_server::AdminServiceServer, audit_service_server::AuditServiceServer,
+    case_service_server::CaseServiceServer, sla_service_server::SlaServiceServer,
 };
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::{Server, server::TcpIncoming};
 
 use crate::{
-    api::{AdminApi, CaseApi, Context, SlaApi},
-    auth::token::{self, Secret},
+    api::{AdminApi, AuditApi, CaseApi, Context, SlaApi},
+    audit::AuditLog,
+    auth::{
+        Authenticator, TokenSettings,
+        limits::Limits,
+        token::{self, Secret},
+    },
     config::Config,
     events::EventBus,
     sla::Sweeper,
     store::{BootstrapAdmin, SqliteStore, Store},
+    tls::ServerTls,
 };
 
 /// What `bootstrap` did.
@@ -83,7 +92,8 @@ pub async fn bootstrap(config: &Config) -> anyhow::Result<Bootstrapped> {
 }
 
 async fn bootstrap_with<S: Store>(store: &S, clock: &dyn Clock) -> anyhow::Result<Bootstrapped> {
-    let (secret, record) = token::generate();
+    let validity = TokenSettings::default().validity(Role::Admin);
+    let (secret, record) = token::generate(Some(clock.now() + validity));
     let admin = BootstrapAdmin {
         organisation_name: "Relais operators".to_owned(),
         name: "Administrator".to_owned(),
@@ -117,23 +127,76 @@ pub async fn launch_with_clock(
     shutdown: impl Future<Output = ()> + Send + 'static,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<()> {
+    tls::install_crypto_provider();
     let address = listener.local_addr()?;
-    refuse_plaintext_off_loopback(address)?;
+    let transport = Transport::choose(&config, address)?;
     let events = EventBus::new();
-    let sweep_interval = std::time::Duration::from_millis(config.sla.sweep_interval_ms);
     match Backend::open(&config, events.clone()).await? {
         Backend::Sqlite(store) => {
-            serve(store, events, clock, sweep_interval, listener, shutdown).await
+            serve(store, &config, events, clock, transport, listener, shutdown).await
         }
     }
 }
 
-/// TLS comes later: until then, only this machine may talk to the server.
+/// How the API is served, decided once at start-up.
+enum Transport {
+    Plaintext,
+    Tls(Box<ServerTls>),
+}
+
+impl Transport {
+    fn choose(config: &Config, address: SocketAddr) -> anyhow::Result<Transport> {
+        let tls = &config.tls;
+        match (&tls.cert, &tls.key) {
+            (Some(_), Some(_)) => {
+                if config.insecure_plaintext {
+                    tracing::warn!("insecure_plaintext is ignored: TLS is configured");
+                }
+                let tls = ServerTls::load(tls).context("cannot set up TLS")?;
+                Ok(Transport::Tls(Box::new(tls)))
+            }
+            (Some(_), None) => bail!(
+                "TLS needs the certificate's private key as well: tls.cert (--tls-cert) is set \
+                 but tls.key (--tls-key) is not"
+            ),
+            (None, Some(_)) => bail!(
+                "TLS needs the certificate as well as its key: tls.key (--tls-key) is set but \
+                 tls.cert (--tls-cert) is not"
+            ),
+            (None, None) if tls.client_ca.is_some() => bail!(
+                "tls.client_ca (--tls-client-ca) lets clients present certificates, which \
+                 only TLS carries: set tls.cert and tls.key (--tls-cert, --tls-key) too"
+            ),
+            (None, None) if !config.insecure_plaintext => bail!(
+                "refusing to serve without TLS, which would send tokens and beneficiary data \
+                 in clear: give a certificate and its key (--tls-cert FILE --tls-key FILE, or \
+                 tls.cert and tls.key), or, to develop on this machine, pass \
+                 --insecure-plaintext (insecure_plaintext = true) to serve plaintext on a \
+                 loopback address"
+            ),
+            (None, None) => {
+                refuse_plaintext_off_loopback(address)?;
+                Ok(Transport::Plaintext)
+            }
+        }
+    }
+}
+
+/// Checks the start-up rules for transport security and reads the TLS
+/// files, so that a configuration `launch` would refuse is refused before
+/// anything else happens (creating the first administrator, for one).
+pub fn check_transport(config: &Config, address: SocketAddr) -> anyhow::Result<()> {
+    Transport::choose(config, address).map(drop)
+}
+
+/// Plaintext only where nothing crosses a network: the loopback interface.
 pub fn refuse_plaintext_off_loopback(address: SocketAddr) -> anyhow::Result<()> {
     if !address.ip().is_loopback() {
         bail!(
             "refusing to listen on {address}: without TLS, Relais only serves a loopback address \
-             (127.0.0.1 or ::1), so that tokens and beneficiary data never cross a network in clear"
+             (127.0.0.1 or ::1), so that tokens and beneficiary data never cross a network in \
+             clear; give a certificate and its key (--tls-cert FILE --tls-key FILE) to serve \
+             on other addresses"
         );
     }
     Ok(())
@@ -141,19 +204,41 @@ pub fn refuse_plaintext_off_loopback(address: SocketAddr) -> anyhow::Result<()> 
 
 async fn serve<S: Store>(
     store: S,
+    config: &Config,
     events: EventBus,
     clock: Arc<dyn Clock>,
-    sweep_interval: std::time::Duration,
+    transport: Transport,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let stop = CancellationToken::new();
+    let client_certificates = match &transport {
+        Transport::Tls(tls) => tls.client_certificates(),
+        Transport::Plaintext => None,
+    };
+    // The audit writer outlives the server so that the last requests' entries are stored.
+    let audit_stop = CancellationToken::new();
+    let (audit, auditing) = AuditLog::start(store.clone(), audit_stop.clone());
     let ctx = Context {
+        auth: Authenticator {
+            store: store.clone(),
+            certificates: client_certificates,
+            limits: Arc::new(Limits::new(&config.limits)),
+        },
         store,
         clock,
         events,
         shutdown: stop.clone(),
+        audit,
+        tokens: TokenSettings::from(&config.tokens),
     };
+    let purging = tokio::spawn(audit::purge_expired(
+        ctx.store.clone(),
+        Arc::clone(&ctx.clock),
+        config.audit.retention_days,
+        stop.clone(),
+    ));
+    let sweep_interval = Duration::from_millis(config.sla.sweep_interval_ms);
     let sweeper = Sweeper::new(ctx.store.clone(), Arc::clone(&ctx.clock), sweep_interval);
     let sweeping = tokio::spawn(sweeper.run(stop.clone()));
     let (health_reporter, health) = tonic_health::server::health_reporter();
@@ -166,27 +251,73 @@ async fn serve<S: Store>(
     health_reporter
         .set_serving::<SlaServiceServer<SlaApi<S>>>()
         .await;
+    health_reporter
+        .set_serving::<AuditServiceServer<AuditApi<S>>>()
+        .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(relais_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
     let address = listener.local_addr()?;
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    tracing::info!(%address, "serving the Relais API");
-    Server::builder()
+    let max = config.limits.max_message_bytes;
+    let router = Server::builder()
+        .timeout(Duration::from_millis(config.limits.request_timeout_ms))
         .trace_fn(|request| tracing::info_span!("grpc", path = %request.uri().path()))
         .add_service(health)
         .add_service(reflection)
-        .add_service(CaseServiceServer::new(CaseApi::new(ctx.clone())))
-        .add_service(AdminServiceServer::new(AdminApi::new(ctx.clone())))
-        .add_service(SlaServiceServer::new(SlaApi::new(ctx)))
-        .serve_with_incoming_shutdown(incoming, async move {
-            shutdown.await;
-            tracing::info!("shutting down");
+        .add_service(
+            CaseServiceServer::new(CaseApi::new(ctx.clone()))
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            AdminServiceServer::new(AdminApi::new(ctx.clone()))
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            SlaServiceServer::new(SlaApi::new(ctx.clone()))
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            AuditServiceServer::new(AuditApi::new(ctx))
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        );
+    let stopping = stop.clone();
+    let signal = async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        stopping.cancel();
+    };
+    match transport {
+        Transport::Plaintext => {
+            tracing::info!(%address, tls = false, "serving the Relais API");
+            let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+            router
+                .serve_with_incoming_shutdown(incoming, signal)
+                .await?;
+        }
+        Transport::Tls(tls) => {
+            tracing::info!(
+                %address,
+                tls = true,
+                client_certificates = tls.client_certificates().is_some(),
+                "serving the Relais API"
+            );
+            let (incoming, accepting) = tls.serve_connections(listener, stop.clone());
+            let served = router.serve_with_incoming_shutdown(incoming, signal).await;
+            // Whatever ended the server, the listener closes before `launch` returns.
             stop.cancel();
-        })
-        .await?;
+            accepting.await?;
+            served?;
+        }
+    }
     // The sweeper stops with the server; a pass under way finishes its transaction first.
     sweeping.await?;
+    purging.await?;
+    audit_stop.cancel();
+    auditing.await?;
     Ok(())
 }

@@ -1,12 +1,15 @@
-//! `relais-server`: serve the Relais API, or create the first administrator.
+//! `relais-server`: serve the Relais API, create the first administrator,
+//! or run a small certificate authority for TLS.
 
 use std::{io::Write, net::SocketAddr, path::PathBuf, process::ExitCode};
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use relais_core::org::AccountId;
 use relais_server::{
     Bootstrapped,
-    config::{Config, DatabaseUrl, Overrides},
+    config::{Config, DatabaseUrl, Overrides, TlsOverrides},
+    pki::{self, CaDir},
 };
 use tokio::net::TcpListener;
 
@@ -25,6 +28,18 @@ struct Cli {
     /// Address of the gRPC API [default: 127.0.0.1:50051].
     #[arg(long, global = true, value_name = "ADDR")]
     listen: Option<SocketAddr>,
+    /// Serve TLS with this PEM certificate chain (with --tls-key).
+    #[arg(long, global = true, value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, global = true, value_name = "FILE")]
+    tls_key: Option<PathBuf>,
+    /// Let clients present certificates issued by this PEM CA (needs TLS).
+    #[arg(long, global = true, value_name = "FILE")]
+    tls_client_ca: Option<PathBuf>,
+    /// Serve without TLS, on a loopback address only: for development.
+    #[arg(long, global = true)]
+    insecure_plaintext: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -39,10 +54,57 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A small certificate authority for the server's and clients' certificates.
+    /// Any other CA will do as well.
+    #[command(subcommand)]
+    Pki(Pki),
+}
+
+#[derive(Debug, Subcommand)]
+enum Pki {
+    /// Create a CA in DIR: ca.pem (for clients to trust) and ca.key (readable by
+    /// its owner only), valid 10 years.
+    Init {
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// Replace existing files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Issue the server's certificate from DIR's CA: server.pem (the chain) and
+    /// server.key.
+    ServerCert {
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// A DNS name or IP address clients connect to (repeatable).
+        #[arg(long = "name", value_name = "HOST", required = true, num_args = 1..)]
+        names: Vec<String>,
+        #[arg(long, value_name = "N", default_value_t = pki::SERVER_DAYS)]
+        days: u32,
+        /// Replace existing files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Issue a client certificate for an account from DIR's CA:
+    /// client-ACCOUNT.pem and client-ACCOUNT.key. Prints the fingerprint to bind
+    /// to the account.
+    ClientCert {
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// The account's identifier, which becomes the certificate's common name.
+        #[arg(long, value_name = "ID", value_parser = AccountId::parse)]
+        account: AccountId,
+        #[arg(long, value_name = "N", default_value_t = pki::CLIENT_DAYS)]
+        days: u32,
+        /// Replace existing files.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    relais_server::tls::install_crypto_provider();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -60,9 +122,19 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(Command::Pki(command)) = cli.command {
+        // Certificates need no configuration, and a broken one must not stop them.
+        return run_pki(command);
+    }
     let overrides = Overrides {
         listen: cli.listen,
         database_url: cli.database_url.map(DatabaseUrl::new),
+        insecure_plaintext: cli.insecure_plaintext.then_some(true),
+        tls: TlsOverrides {
+            cert: cli.tls_cert,
+            key: cli.tls_key,
+            client_ca: cli.tls_client_ca,
+        },
     };
     let config =
         Config::load(cli.config.as_deref(), &overrides).context("invalid configuration")?;
@@ -72,12 +144,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let outcome = relais_server::bootstrap(&config).await?;
             print_bootstrap(&outcome, json)
         }
+        Command::Pki(command) => run_pki(command),
     }
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     relais_server::telemetry::init(&config.log)?;
-    relais_server::refuse_plaintext_off_loopback(config.listen)?;
+    relais_server::check_transport(&config, config.listen)?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -87,11 +160,75 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     // The listener is bound: connections made from now on wait in its queue.
     let address = listener.local_addr()?;
+    let scheme = if config.tls.enabled() {
+        "https"
+    } else {
+        "http"
+    };
     println!(
-        "Relais is serving on http://{address} (database {})",
+        "Relais is serving on {scheme}://{address} (database {})",
         config.database_url
     );
     relais_server::launch(config, listener, shutdown_signal()).await
+}
+
+fn run_pki(command: Pki) -> anyhow::Result<()> {
+    match command {
+        Pki::Init { dir, force } => {
+            let pki = CaDir::new(&dir);
+            pki.init(force)?;
+            println!(
+                "Created a certificate authority: {} (give it to clients to trust) and {} \
+                 (keep it secret).",
+                pki.ca_cert().display(),
+                pki.ca_key().display()
+            );
+            println!(
+                "Next: relais-server pki server-cert --dir {} --name HOST",
+                dir.display()
+            );
+        }
+        Pki::ServerCert {
+            dir,
+            names,
+            days,
+            force,
+        } => {
+            let pki = CaDir::new(&dir);
+            let issued = pki.issue_server(&names, days, force)?;
+            println!(
+                "Issued the server certificate for {} until {}: {} and {}.",
+                names.join(", "),
+                issued.not_after,
+                pki.server_cert().display(),
+                pki.server_key().display()
+            );
+            println!(
+                "Serve with: relais-server --tls-cert {} --tls-key {}",
+                pki.server_cert().display(),
+                pki.server_key().display()
+            );
+        }
+        Pki::ClientCert {
+            dir,
+            account,
+            days,
+            force,
+        } => {
+            let pki = CaDir::new(&dir);
+            let account = account.to_string();
+            let issued = pki.issue_client(&account, days, force)?;
+            println!(
+                "Issued a client certificate for account {account} until {}: {} and {}.",
+                issued.not_after,
+                pki.client_cert(&account).display(),
+                pki.client_key(&account).display()
+            );
+            println!("Its fingerprint (SHA-256 of its public key), to bind to the account:");
+            println!("{}", issued.fingerprint);
+        }
+    }
+    Ok(())
 }
 
 /// Completes on Ctrl-C or, on Unix, SIGTERM (what container runtimes send).

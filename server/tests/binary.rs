@@ -32,6 +32,7 @@ fn database_url(directory: &Path) -> String {
 fn start(directory: &Path) -> Running {
     let mut child = Command::new(BINARY)
         .args([
+            "--insecure-plaintext",
             "--listen",
             "127.0.0.1:0",
             "--database-url",
@@ -193,10 +194,34 @@ fn bootstrap_prints_json_once_and_then_creates_nothing() {
 fn plaintext_is_refused_off_loopback_with_the_reason() {
     let directory = tempfile::tempdir().unwrap();
     let url = database_url(directory.path());
-    let output = run(&["--listen", "0.0.0.0:0", "--database-url", &url]);
+    let output = run(&[
+        "--insecure-plaintext",
+        "--listen",
+        "0.0.0.0:0",
+        "--database-url",
+        &url,
+    ]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("loopback"), "{stderr}");
+    assert!(
+        stderr.contains("only serves a loopback address"),
+        "{stderr}"
+    );
+    assert!(
+        !directory.path().join("relais.db").exists(),
+        "nothing is created before the transport is accepted"
+    );
+}
+
+#[test]
+fn without_tls_or_the_explicit_flag_the_server_refuses_to_start_and_says_how() {
+    let directory = tempfile::tempdir().unwrap();
+    let url = database_url(directory.path());
+    let output = run(&["--listen", "127.0.0.1:0", "--database-url", &url]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--tls-cert"), "{stderr}");
+    assert!(stderr.contains("--insecure-plaintext"), "{stderr}");
 }
 
 #[test]

@@ -1,11 +1,16 @@
 //! The test harness: a real `relais-server` on its own SQLite file, served on
-//! `127.0.0.1:0`, and real clients for the accounts a scenario needs.
+//! `127.0.0.1:0` (plaintext, or TLS with certificates of its own), and real
+//! clients for the accounts a scenario needs.
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
-use relais_client::{RelaisClient, pb};
+use jiff::{SignedDuration, Timestamp};
+use relais_client::{ConnectOptions, RelaisClient, pb};
 use relais_core::clock::{Clock, SystemClock};
-use relais_server::config::{Config, DatabaseUrl, SlaConfig};
+use relais_server::{
+    config::{Config, DatabaseUrl, SlaConfig, TlsConfig},
+    pki::{Ca, Issued},
+};
 use tempfile::TempDir;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tonic::{Code, Status};
@@ -19,8 +24,115 @@ pub struct TestServer {
     pub admin_token: String,
     directory: Arc<TempDir>,
     clock: Arc<dyn Clock>,
+    tls: Option<Arc<TestPki>>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// How a test server serves TLS.
+#[derive(Debug, Clone)]
+pub struct TlsSetup {
+    /// Also let clients present certificates from a client CA of the
+    /// harness's own ([`TestPki::client_ca`]).
+    pub client_ca: bool,
+    /// How often the server looks at its certificate files for a new one.
+    pub reload_interval_ms: u64,
+}
+
+impl Default for TlsSetup {
+    fn default() -> Self {
+        TlsSetup {
+            client_ca: false,
+            reload_interval_ms: 10_000,
+        }
+    }
+}
+
+/// The certificates of a TLS test server, kept in its temporary directory.
+#[derive(Debug)]
+pub struct TestPki {
+    /// The CA of the server's certificate: what clients trust.
+    pub ca: Ca,
+    /// The CA whose client certificates the server accepts, if asked for.
+    pub client_ca: Option<Ca>,
+    /// The files the server reads its certificate chain and key from.
+    pub cert_path: PathBuf,
+    pub key_path: PathBuf,
+    setup: TlsSetup,
+    client_ca_path: PathBuf,
+}
+
+impl TestPki {
+    fn create(directory: &TempDir, setup: TlsSetup) -> TestPki {
+        let folder = directory.path().join("pki");
+        std::fs::create_dir_all(&folder).expect("a directory for certificates");
+        let pki = TestPki {
+            ca: Ca::generate().expect("a CA"),
+            client_ca: setup
+                .client_ca
+                .then(|| Ca::generate().expect("a client CA")),
+            cert_path: folder.join("server.pem"),
+            key_path: folder.join("server.key"),
+            setup,
+            client_ca_path: folder.join("client-ca.pem"),
+        };
+        pki.replace_server_certificate();
+        if let Some(client_ca) = &pki.client_ca {
+            std::fs::write(&pki.client_ca_path, client_ca.cert_pem()).expect("client CA written");
+        }
+        pki
+    }
+
+    /// Issues the server a new certificate with a new key, for `localhost`
+    /// and `127.0.0.1`, and puts it in place of the files the server reads,
+    /// each replaced at once (written aside, then renamed).
+    pub fn replace_server_certificate(&self) -> Issued {
+        let names = ["localhost".to_owned(), "127.0.0.1".to_owned()];
+        let issued = self
+            .ca
+            .server_cert(&names, std::time::Duration::from_secs(86_400))
+            .expect("a server certificate");
+        for (path, contents) in [
+            (&self.key_path, &issued.key_pem),
+            (&self.cert_path, &issued.chain_pem),
+        ] {
+            let aside = PathBuf::from(format!("{}.new", path.display()));
+            std::fs::write(&aside, contents).expect("a certificate file written");
+            std::fs::rename(&aside, path).expect("a certificate file replaced");
+        }
+        issued
+    }
+
+    /// A client certificate from the client CA, valid for a day.
+    pub fn client_cert(&self, common_name: &str) -> Issued {
+        let now = Timestamp::now();
+        self.client_ca
+            .as_ref()
+            .expect("a server started with a client CA")
+            .client_cert(
+                common_name,
+                now - SignedDuration::from_mins(5),
+                now + SignedDuration::from_hours(24),
+            )
+            .expect("a client certificate")
+    }
+
+    fn config(&self) -> TlsConfig {
+        TlsConfig {
+            cert: Some(self.cert_path.clone()),
+            key: Some(self.key_path.clone()),
+            client_ca: self.client_ca.as_ref().map(|_| self.client_ca_path.clone()),
+            reload_interval_ms: self.setup.reload_interval_ms,
+        }
+    }
+}
+
+/// A client certificate and key as [`ConnectOptions::client_identity`] takes them.
+pub fn identity(issued: &Issued) -> (Vec<u8>, Vec<u8>) {
+    (
+        issued.chain_pem.clone().into_bytes(),
+        issued.key_pem.clone().into_bytes(),
+    )
 }
 
 impl TestServer {
@@ -28,14 +140,24 @@ impl TestServer {
     pub async fn start() -> TestServer {
         show_server_logs();
         let directory = Arc::new(TempDir::new().expect("a temporary directory"));
-        TestServer::start_in(directory, None, Arc::new(SystemClock), None).await
+        TestServer::start_in(directory, None, Arc::new(SystemClock), None, None).await
     }
 
     /// A server on a fresh database whose time is `clock`.
     pub async fn start_with_clock(clock: Arc<dyn Clock>) -> TestServer {
         show_server_logs();
         let directory = Arc::new(TempDir::new().expect("a temporary directory"));
-        TestServer::start_in(directory, None, clock, None).await
+        TestServer::start_in(directory, None, clock, None, None).await
+    }
+
+    /// A server on a fresh database that serves TLS, with a certificate for
+    /// `localhost` and `127.0.0.1` from a CA of its own; its clients trust
+    /// that CA.
+    pub async fn start_tls(setup: TlsSetup) -> TestServer {
+        show_server_logs();
+        let directory = Arc::new(TempDir::new().expect("a temporary directory"));
+        let pki = Arc::new(TestPki::create(&directory, setup));
+        TestServer::start_in(directory, None, Arc::new(SystemClock), None, Some(pki)).await
     }
 
     async fn start_in(
@@ -43,6 +165,7 @@ impl TestServer {
         admin_token: Option<String>,
         clock: Arc<dyn Clock>,
         address: Option<SocketAddr>,
+        tls: Option<Arc<TestPki>>,
     ) -> TestServer {
         let database = directory.path().join("relais.db");
         let config = Config {
@@ -51,6 +174,8 @@ impl TestServer {
             sla: SlaConfig {
                 sweep_interval_ms: 20,
             },
+            tls: tls.as_ref().map(|pki| pki.config()).unwrap_or_default(),
+            insecure_plaintext: tls.is_none(),
             ..Config::default()
         };
         let admin_token = match admin_token {
@@ -66,7 +191,11 @@ impl TestServer {
         };
         let address = address.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
         let listener = TcpListener::bind(address).await.expect("a free port");
-        let url = format!("http://{}", listener.local_addr().expect("a bound address"));
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let url = format!(
+            "{scheme}://{}",
+            listener.local_addr().expect("a bound address")
+        );
         let (stop, stopped) = oneshot::channel::<()>();
         let shutdown = async move {
             let _ = stopped.await;
@@ -82,8 +211,36 @@ impl TestServer {
             admin_token,
             directory,
             clock,
+            tls,
             stop: Some(stop),
             task: Some(task),
+        }
+    }
+
+    /// The address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.url
+            .rsplit_once("://")
+            .map_or(self.url.as_str(), |(_, address)| address)
+            .parse()
+            .expect("the server's address")
+    }
+
+    /// The server's certificates, when it serves TLS.
+    pub fn pki(&self) -> Option<&TestPki> {
+        self.tls.as_deref()
+    }
+
+    /// What a client needs to reach this server: `token`, and over TLS the
+    /// CA to trust.
+    pub fn connect_options(&self, token: Option<&str>) -> ConnectOptions {
+        ConnectOptions {
+            token: token.map(str::to_owned),
+            ca_cert_pem: self
+                .tls
+                .as_ref()
+                .map(|pki| pki.ca.cert_pem().as_bytes().to_vec()),
+            client_identity: None,
         }
     }
 
@@ -99,13 +256,10 @@ impl TestServer {
         self.shutdown().await;
         let directory = Arc::clone(&self.directory);
         let token = self.admin_token.clone();
-        let address: SocketAddr = self
-            .url
-            .trim_start_matches("http://")
-            .parse()
-            .expect("the server's address");
+        let address = self.address();
         let clock = Arc::clone(&self.clock);
-        TestServer::start_in(directory, Some(token), clock, Some(address)).await
+        let tls = self.tls.clone();
+        TestServer::start_in(directory, Some(token), clock, Some(address), tls).await
     }
 
     /// Stops the server and waits until it has finished.
@@ -121,13 +275,13 @@ impl TestServer {
     }
 
     pub async fn client(&self, token: &str) -> RelaisClient {
-        RelaisClient::connect(&self.url, Some(token))
+        RelaisClient::connect_with(&self.url, self.connect_options(Some(token)))
             .await
             .expect("connect")
     }
 
     pub async fn anonymous(&self) -> RelaisClient {
-        RelaisClient::connect(&self.url, None)
+        RelaisClient::connect_with(&self.url, self.connect_options(None))
             .await
             .expect("connect")
     }

@@ -306,7 +306,10 @@ async fn only_administrators_manage_accounts() {
     let err = world
         .agent
         .client
-        .issue_token(&world.agent.id)
+        .issue_token(pb::IssueTokenRequest {
+            account_id: world.agent.id.clone(),
+            validity: None,
+        })
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);

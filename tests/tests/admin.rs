@@ -164,10 +164,22 @@ async fn accounts_fit_their_organisation_and_get_a_working_token_once() {
 
     // A second token works beside the first.
     let account_id = created.account.unwrap().id;
-    let issued = admin.issue_token(&account_id).await.unwrap();
+    let issued = admin
+        .issue_token(pb::IssueTokenRequest {
+            account_id: account_id.clone(),
+            validity: None,
+        })
+        .await
+        .unwrap();
     assert_ne!(issued.token, created.token);
     server.client(&issued.token).await.who_am_i().await.unwrap();
-    let err = admin.issue_token("f00").await.unwrap_err();
+    let err = admin
+        .issue_token(pb::IssueTokenRequest {
+            account_id: "f00".to_owned(),
+            validity: None,
+        })
+        .await
+        .unwrap_err();
     assert_eq!(violated_fields(&err), ["account_id"]);
 }
 

@@ -302,8 +302,14 @@ async fn a_transfer_moves_the_case_to_another_fund_which_takes_it_from_its_queue
     );
     assert!(transferred.assignee.is_none());
 
-    // The first fund no longer handles it; the second does.
-    let gone = world.agent.client.get_case(&reference).await.unwrap_err();
+    // The first fund no longer handles it: it may see where the case went,
+    // not whom it is about, and may no longer act on it.
+    let left = world.agent.client.get_case(&reference).await.unwrap();
+    let left = left.case.unwrap();
+    assert!(left.redacted);
+    assert!(left.beneficiary.is_none() && left.description.is_empty());
+    assert_eq!(left.handler_organisation.unwrap().id, world.cpam_93.id);
+    let gone = world.agent.client.take_case(&reference).await.unwrap_err();
     assert_eq!(gone.code(), Code::NotFound);
     let queue = world
         .agent_93

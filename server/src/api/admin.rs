@@ -1,9 +1,12 @@
 //! `relais.v1.AdminService`: organisations, accounts and their tokens.
 
+use jiff::SignedDuration;
 use relais_core::{
     Error,
     ids::Departement,
-    org::{AccountId, NewAccount, NewOrganisation, OrganisationId, OrganisationKind, Role},
+    org::{
+        AccountId, NewAccount, NewOrganisation, OrganisationId, OrganisationKind, Role, TokenId,
+    },
     sla::CalendarConfig,
     validation::Violations,
 };
@@ -13,10 +16,15 @@ use relais_proto::{
 };
 use tonic::{Request, Response, Status};
 
-use super::{ApiError, Context, page_size, request_id, respond};
+use super::{ApiError, Context, Trail, page_size, request_id};
 use crate::{
-    auth::{policy, token},
-    store::{OrganisationFilter, PageRequest, Store},
+    auth::{
+        hex,
+        policy::{self, Action},
+        token,
+    },
+    store::{CertificateBinding, OrganisationFilter, PageRequest, Store, TokenInfo},
+    tls::CertificateFingerprint,
 };
 
 #[derive(Debug, Clone)]
@@ -31,11 +39,13 @@ impl<S: Store> AdminApi<S> {
 
     async fn create_organisation(
         &self,
+        trail: &Trail,
         request: Request<pb::CreateOrganisationRequest>,
     ) -> Result<pb::CreateOrganisationResponse, ApiError> {
-        let principal = self.ctx.authenticate(&request).await?;
-        policy::may_administer(&principal)?;
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        policy::authorize_action(&principal, Action::CreateOrganisation)?;
         let body = request.into_inner();
+        trail.request_id(&body.request_id);
         let mut violations = Violations::default();
         let request_id = request_id(&mut violations, &body.request_id);
         let new = NewOrganisation::validate(
@@ -60,10 +70,11 @@ impl<S: Store> AdminApi<S> {
 
     async fn list_organisations(
         &self,
+        trail: &Trail,
         request: Request<pb::ListOrganisationsRequest>,
     ) -> Result<pb::ListOrganisationsResponse, ApiError> {
-        // Open to every account: agents need the funds' identifiers to transfer cases.
-        self.ctx.authenticate(&request).await?;
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        policy::authorize_action(&principal, Action::ListOrganisations)?;
         let body = request.into_inner();
         let mut violations = Violations::default();
         let kind = match body.kind {
@@ -97,11 +108,13 @@ impl<S: Store> AdminApi<S> {
 
     async fn create_account(
         &self,
+        trail: &Trail,
         request: Request<pb::CreateAccountRequest>,
     ) -> Result<pb::CreateAccountResponse, ApiError> {
-        let principal = self.ctx.authenticate(&request).await?;
-        policy::may_administer(&principal)?;
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        policy::authorize_action(&principal, Action::CreateAccount)?;
         let body = request.into_inner();
+        trail.request_id(&body.request_id);
         let mut violations = Violations::default();
         let request_id = request_id(&mut violations, &body.request_id);
         let new = NewAccount::validate(
@@ -115,11 +128,12 @@ impl<S: Store> AdminApi<S> {
         let (Some(request_id), Some(new)) = (request_id, new) else {
             return Err(Error::Invalid(violations).into());
         };
-        let (secret, record) = token::generate();
+        let now = self.ctx.now();
+        let (secret, record) = token::generate(Some(now + self.ctx.tokens.validity(new.role)));
         let (account, created) = self
             .ctx
             .store
-            .create_account(&request_id, &new, &record, self.ctx.now())
+            .create_account(&request_id, &new, &record, now)
             .await?;
         Ok(pb::CreateAccountResponse {
             account: Some((&account).into()),
@@ -133,10 +147,11 @@ impl<S: Store> AdminApi<S> {
 
     async fn list_accounts(
         &self,
+        trail: &Trail,
         request: Request<pb::ListAccountsRequest>,
     ) -> Result<pb::ListAccountsResponse, ApiError> {
-        let principal = self.ctx.authenticate(&request).await?;
-        policy::may_administer(&principal)?;
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        policy::authorize_action(&principal, Action::ListAccounts)?;
         let body = request.into_inner();
         let mut violations = Violations::default();
         let organisation = match body.organisation_id.trim() {
@@ -162,10 +177,11 @@ impl<S: Store> AdminApi<S> {
 
     async fn disable_account(
         &self,
+        trail: &Trail,
         request: Request<pb::DisableAccountRequest>,
     ) -> Result<pb::DisableAccountResponse, ApiError> {
-        let principal = self.ctx.authenticate(&request).await?;
-        policy::may_administer(&principal)?;
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        policy::authorize_action(&principal, Action::DisableAccount)?;
         let id = account_id(&request.get_ref().account_id)?;
         if id == principal.account.id {
             return Err(Error::FailedPrecondition(
@@ -181,27 +197,197 @@ impl<S: Store> AdminApi<S> {
 
     async fn issue_token(
         &self,
+        trail: &Trail,
         request: Request<pb::IssueTokenRequest>,
     ) -> Result<pb::IssueTokenResponse, ApiError> {
-        let principal = self.ctx.authenticate(&request).await?;
-        policy::may_administer(&principal)?;
-        let id = account_id(&request.get_ref().account_id)?;
-        let (secret, record) = token::generate();
-        self.ctx
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        policy::authorize_action(&principal, Action::IssueToken)?;
+        let body = request.into_inner();
+        let id = account_id(&body.account_id)?;
+        let now = self.ctx.now();
+        let account = self
+            .ctx
             .store
-            .add_token(id, &record, self.ctx.now())
-            .await?;
+            .account(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("account {id}")))?;
+        let validity = match body.validity.as_ref() {
+            None => self.ctx.tokens.validity(account.role),
+            Some(validity) => token_validity(validity)?,
+        };
+        let (secret, record) = token::generate(Some(now + validity));
+        let info = self.ctx.store.add_token(id, &record, now).await?;
         Ok(pb::IssueTokenResponse {
             token: secret.expose().to_owned(),
             token_id: record.id.to_string(),
+            info: Some(token_info(&info)),
+        })
+    }
+
+    async fn list_tokens(
+        &self,
+        trail: &Trail,
+        request: Request<pb::ListTokensRequest>,
+    ) -> Result<pb::ListTokensResponse, ApiError> {
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        policy::authorize_action(&principal, Action::ListTokens)?;
+        let body = request.into_inner();
+        let mut violations = Violations::default();
+        let account = match body.account_id.trim() {
+            "" => None,
+            id => AccountId::parse(id)
+                .map_err(|reason| violations.add("account_id", reason))
+                .ok(),
+        };
+        let size = page_size(&mut violations, body.page_size);
+        if !violations.is_empty() {
+            return Err(Error::Invalid(violations).into());
+        }
+        let page = PageRequest {
+            size,
+            token: body.page_token,
+        };
+        let page = self
+            .ctx
+            .store
+            .list_tokens(account, &page, self.ctx.now())
+            .await?;
+        Ok(pb::ListTokensResponse {
+            tokens: page.items.iter().map(token_info).collect(),
+            next_page_token: page.next_token,
+        })
+    }
+
+    async fn revoke_token(
+        &self,
+        trail: &Trail,
+        request: Request<pb::RevokeTokenRequest>,
+    ) -> Result<pb::RevokeTokenResponse, ApiError> {
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        policy::authorize_action(&principal, Action::RevokeToken)?;
+        let id = token_id(&request.get_ref().token_id)?;
+        let info = self.ctx.store.revoke_token(id, self.ctx.now()).await?;
+        Ok(pb::RevokeTokenResponse {
+            token: Some(token_info(&info)),
+        })
+    }
+
+    async fn rotate_token(
+        &self,
+        trail: &Trail,
+        request: Request<pb::RotateTokenRequest>,
+    ) -> Result<pb::RotateTokenResponse, ApiError> {
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        policy::authorize_action(&principal, Action::RotateToken)?;
+        let body = request.into_inner();
+        let id = token_id(&body.token_id)?;
+        let grace = match body.grace_period.as_ref() {
+            None => self.ctx.tokens.rotation_grace,
+            Some(grace) => convert::from_duration(grace)
+                .filter(|grace| *grace >= SignedDuration::ZERO && *grace <= MAX_GRACE)
+                .ok_or_else(|| {
+                    Error::invalid_field("grace_period", "must be between zero and 30 days")
+                })?,
+        };
+        let now = self.ctx.now();
+        let current = self
+            .ctx
+            .store
+            .token(id, now)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("token {id}")))?;
+        let account = self
+            .ctx
+            .store
+            .account(current.account.id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("account {}", current.account.id)))?;
+        // The new token lasts as long as a new one would for the account.
+        let validity = self.ctx.tokens.validity(account.role);
+        let (secret, record) = token::generate(Some(now + validity));
+        let (new, old) = self
+            .ctx
+            .store
+            .rotate_token(id, &record, now + grace, now)
+            .await?;
+        Ok(pb::RotateTokenResponse {
+            token: secret.expose().to_owned(),
+            info: Some(token_info(&new)),
+            previous: Some(token_info(&old)),
+        })
+    }
+
+    async fn bind_certificate(
+        &self,
+        trail: &Trail,
+        request: Request<pb::BindCertificateRequest>,
+    ) -> Result<pb::BindCertificateResponse, ApiError> {
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        policy::authorize_action(&principal, Action::BindCertificate)?;
+        let body = request.into_inner();
+        let mut violations = Violations::default();
+        let account = AccountId::parse(&body.account_id)
+            .map_err(|reason| violations.add("account_id", reason))
+            .ok();
+        let fingerprint = CertificateFingerprint::parse(&body.fingerprint)
+            .map_err(|e| violations.add("fingerprint", e.to_string()))
+            .ok();
+        let (Some(account), Some(fingerprint)) = (account, fingerprint) else {
+            return Err(Error::Invalid(violations).into());
+        };
+        let binding = self
+            .ctx
+            .store
+            .bind_certificate(account, fingerprint.as_bytes(), self.ctx.now())
+            .await?;
+        Ok(pb::BindCertificateResponse {
+            binding: Some(certificate_binding(&binding)),
+        })
+    }
+
+    async fn list_certificates(
+        &self,
+        trail: &Trail,
+        request: Request<pb::ListCertificatesRequest>,
+    ) -> Result<pb::ListCertificatesResponse, ApiError> {
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        policy::authorize_action(&principal, Action::ListCertificates)?;
+        let account = match request.get_ref().account_id.trim() {
+            "" => None,
+            id => Some(account_id(id)?),
+        };
+        let bindings = self.ctx.store.list_certificates(account).await?;
+        Ok(pb::ListCertificatesResponse {
+            bindings: bindings.iter().map(certificate_binding).collect(),
+        })
+    }
+
+    async fn unbind_certificate(
+        &self,
+        trail: &Trail,
+        request: Request<pb::UnbindCertificateRequest>,
+    ) -> Result<pb::UnbindCertificateResponse, ApiError> {
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        policy::authorize_action(&principal, Action::UnbindCertificate)?;
+        let fingerprint = CertificateFingerprint::parse(&request.get_ref().fingerprint)
+            .map_err(|e| Error::invalid_field("fingerprint", e.to_string()))?;
+        let binding = self
+            .ctx
+            .store
+            .unbind_certificate(fingerprint.as_bytes())
+            .await?;
+        Ok(pb::UnbindCertificateResponse {
+            binding: Some(certificate_binding(&binding)),
         })
     }
 
     async fn who_am_i(
         &self,
+        trail: &Trail,
         request: Request<pb::WhoAmIRequest>,
     ) -> Result<pb::WhoAmIResponse, ApiError> {
-        let principal = self.ctx.authenticate(&request).await?;
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        policy::authorize_action(&principal, Action::WhoAmI)?;
         let account = self.ctx.store.account(principal.account.id).await?;
         let organisation = self
             .ctx
@@ -218,10 +404,11 @@ impl<S: Store> AdminApi<S> {
 impl<S: Store> AdminApi<S> {
     async fn set_sla_policy(
         &self,
+        trail: &Trail,
         request: Request<pb::SetSlaPolicyRequest>,
     ) -> Result<pb::SetSlaPolicyResponse, ApiError> {
-        let principal = self.ctx.authenticate(&request).await?;
-        policy::may_administer(&principal)?;
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        policy::authorize_action(&principal, Action::SetSlaPolicy)?;
         let wire = request
             .into_inner()
             .policy
@@ -245,10 +432,11 @@ impl<S: Store> AdminApi<S> {
 
     async fn list_sla_policies(
         &self,
+        trail: &Trail,
         request: Request<pb::ListSlaPoliciesRequest>,
     ) -> Result<pb::ListSlaPoliciesResponse, ApiError> {
-        // Every account may read the promises its cases run against.
-        self.ctx.authenticate(&request).await?;
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        policy::authorize_action(&principal, Action::ListSlaPolicies)?;
         let organisation = optional_organisation(&request.get_ref().organisation_id)?;
         let entries = self.ctx.store.sla_policies(organisation).await?;
         Ok(pb::ListSlaPoliciesResponse {
@@ -261,10 +449,11 @@ impl<S: Store> AdminApi<S> {
 
     async fn set_organisation_calendar(
         &self,
+        trail: &Trail,
         request: Request<pb::SetOrganisationCalendarRequest>,
     ) -> Result<pb::SetOrganisationCalendarResponse, ApiError> {
-        let principal = self.ctx.authenticate(&request).await?;
-        policy::may_administer(&principal)?;
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        policy::authorize_action(&principal, Action::SetOrganisationCalendar)?;
         let wire = request
             .into_inner()
             .calendar
@@ -288,9 +477,11 @@ impl<S: Store> AdminApi<S> {
 
     async fn get_organisation_calendar(
         &self,
+        trail: &Trail,
         request: Request<pb::GetOrganisationCalendarRequest>,
     ) -> Result<pb::GetOrganisationCalendarResponse, ApiError> {
-        self.ctx.authenticate(&request).await?;
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        policy::authorize_action(&principal, Action::GetOrganisationCalendar)?;
         let organisation = OrganisationId::parse(&request.get_ref().organisation_id)
             .map_err(|reason| Error::invalid_field("organisation_id", reason))?;
         let config = self.fund_calendar(organisation, "organisation_id").await?;
@@ -325,6 +516,46 @@ fn optional_organisation(text: &str) -> Result<Option<OrganisationId>, Error> {
     }
 }
 
+/// The longest a token may be issued for, and a rotated token kept.
+const MAX_VALIDITY: SignedDuration = SignedDuration::from_hours(2 * 366 * 24);
+const MAX_GRACE: SignedDuration = SignedDuration::from_hours(30 * 24);
+
+fn token_validity(validity: &pbjson_types::Duration) -> Result<SignedDuration, Error> {
+    convert::from_duration(validity)
+        .filter(|validity| *validity > SignedDuration::ZERO && *validity <= MAX_VALIDITY)
+        .ok_or_else(|| {
+            Error::invalid_field("validity", "must be more than zero and at most two years")
+        })
+}
+
+fn token_id(text: &str) -> Result<TokenId, Error> {
+    TokenId::parse(text).map_err(|reason| Error::invalid_field("token_id", reason))
+}
+
+fn token_info(token: &TokenInfo) -> pb::Token {
+    pb::Token {
+        id: token.id.to_string(),
+        account: Some((&token.account).into()),
+        create_time: Some(convert::timestamp(token.created_at)),
+        expire_time: token.expires_at.map(convert::timestamp),
+        revoke_time: token.revoked_at.map(convert::timestamp),
+        last_use_time: token.last_used_at.map(convert::timestamp),
+        replaced_by: token
+            .replaced_by
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+        active: token.active,
+    }
+}
+
+fn certificate_binding(binding: &CertificateBinding) -> pb::CertificateBinding {
+    pb::CertificateBinding {
+        fingerprint: hex(&binding.fingerprint),
+        account: Some((&binding.account).into()),
+        create_time: Some(convert::timestamp(binding.created_at)),
+    }
+}
+
 fn account_id(text: &str) -> Result<AccountId, Error> {
     AccountId::parse(text).map_err(|reason| Error::invalid_field("account_id", reason))
 }
@@ -335,96 +566,206 @@ impl<S: Store> AdminService for AdminApi<S> {
         &self,
         request: Request<pb::CreateOrganisationRequest>,
     ) -> Result<Response<pb::CreateOrganisationResponse>, Status> {
-        respond(
-            "CreateOrganisation",
-            AdminApi::create_organisation(self, request),
-        )
-        .await
+        self.ctx
+            .respond(
+                Action::CreateOrganisation,
+                request.remote_addr(),
+                async |trail| AdminApi::create_organisation(self, trail, request).await,
+            )
+            .await
     }
 
     async fn list_organisations(
         &self,
         request: Request<pb::ListOrganisationsRequest>,
     ) -> Result<Response<pb::ListOrganisationsResponse>, Status> {
-        respond(
-            "ListOrganisations",
-            AdminApi::list_organisations(self, request),
-        )
-        .await
+        self.ctx
+            .respond(
+                Action::ListOrganisations,
+                request.remote_addr(),
+                async |trail| AdminApi::list_organisations(self, trail, request).await,
+            )
+            .await
     }
 
     async fn create_account(
         &self,
         request: Request<pb::CreateAccountRequest>,
     ) -> Result<Response<pb::CreateAccountResponse>, Status> {
-        respond("CreateAccount", AdminApi::create_account(self, request)).await
+        self.ctx
+            .respond(
+                Action::CreateAccount,
+                request.remote_addr(),
+                async |trail| AdminApi::create_account(self, trail, request).await,
+            )
+            .await
     }
 
     async fn list_accounts(
         &self,
         request: Request<pb::ListAccountsRequest>,
     ) -> Result<Response<pb::ListAccountsResponse>, Status> {
-        respond("ListAccounts", AdminApi::list_accounts(self, request)).await
+        self.ctx
+            .respond(Action::ListAccounts, request.remote_addr(), async |trail| {
+                AdminApi::list_accounts(self, trail, request).await
+            })
+            .await
     }
 
     async fn disable_account(
         &self,
         request: Request<pb::DisableAccountRequest>,
     ) -> Result<Response<pb::DisableAccountResponse>, Status> {
-        respond("DisableAccount", AdminApi::disable_account(self, request)).await
+        self.ctx
+            .respond(
+                Action::DisableAccount,
+                request.remote_addr(),
+                async |trail| AdminApi::disable_account(self, trail, request).await,
+            )
+            .await
     }
 
     async fn issue_token(
         &self,
         request: Request<pb::IssueTokenRequest>,
     ) -> Result<Response<pb::IssueTokenResponse>, Status> {
-        respond("IssueToken", AdminApi::issue_token(self, request)).await
+        self.ctx
+            .respond(Action::IssueToken, request.remote_addr(), async |trail| {
+                AdminApi::issue_token(self, trail, request).await
+            })
+            .await
+    }
+
+    async fn list_tokens(
+        &self,
+        request: Request<pb::ListTokensRequest>,
+    ) -> Result<Response<pb::ListTokensResponse>, Status> {
+        self.ctx
+            .respond(Action::ListTokens, request.remote_addr(), async |trail| {
+                AdminApi::list_tokens(self, trail, request).await
+            })
+            .await
+    }
+
+    async fn revoke_token(
+        &self,
+        request: Request<pb::RevokeTokenRequest>,
+    ) -> Result<Response<pb::RevokeTokenResponse>, Status> {
+        self.ctx
+            .respond(Action::RevokeToken, request.remote_addr(), async |trail| {
+                AdminApi::revoke_token(self, trail, request).await
+            })
+            .await
+    }
+
+    async fn rotate_token(
+        &self,
+        request: Request<pb::RotateTokenRequest>,
+    ) -> Result<Response<pb::RotateTokenResponse>, Status> {
+        self.ctx
+            .respond(Action::RotateToken, request.remote_addr(), async |trail| {
+                AdminApi::rotate_token(self, trail, request).await
+            })
+            .await
+    }
+
+    async fn bind_certificate(
+        &self,
+        request: Request<pb::BindCertificateRequest>,
+    ) -> Result<Response<pb::BindCertificateResponse>, Status> {
+        self.ctx
+            .respond(
+                Action::BindCertificate,
+                request.remote_addr(),
+                async |trail| AdminApi::bind_certificate(self, trail, request).await,
+            )
+            .await
+    }
+
+    async fn list_certificates(
+        &self,
+        request: Request<pb::ListCertificatesRequest>,
+    ) -> Result<Response<pb::ListCertificatesResponse>, Status> {
+        self.ctx
+            .respond(
+                Action::ListCertificates,
+                request.remote_addr(),
+                async |trail| AdminApi::list_certificates(self, trail, request).await,
+            )
+            .await
+    }
+
+    async fn unbind_certificate(
+        &self,
+        request: Request<pb::UnbindCertificateRequest>,
+    ) -> Result<Response<pb::UnbindCertificateResponse>, Status> {
+        self.ctx
+            .respond(
+                Action::UnbindCertificate,
+                request.remote_addr(),
+                async |trail| AdminApi::unbind_certificate(self, trail, request).await,
+            )
+            .await
     }
 
     async fn who_am_i(
         &self,
         request: Request<pb::WhoAmIRequest>,
     ) -> Result<Response<pb::WhoAmIResponse>, Status> {
-        respond("WhoAmI", AdminApi::who_am_i(self, request)).await
+        self.ctx
+            .respond(Action::WhoAmI, request.remote_addr(), async |trail| {
+                AdminApi::who_am_i(self, trail, request).await
+            })
+            .await
     }
 
     async fn set_sla_policy(
         &self,
         request: Request<pb::SetSlaPolicyRequest>,
     ) -> Result<Response<pb::SetSlaPolicyResponse>, Status> {
-        respond("SetSlaPolicy", AdminApi::set_sla_policy(self, request)).await
+        self.ctx
+            .respond(Action::SetSlaPolicy, request.remote_addr(), async |trail| {
+                AdminApi::set_sla_policy(self, trail, request).await
+            })
+            .await
     }
 
     async fn list_sla_policies(
         &self,
         request: Request<pb::ListSlaPoliciesRequest>,
     ) -> Result<Response<pb::ListSlaPoliciesResponse>, Status> {
-        respond(
-            "ListSlaPolicies",
-            AdminApi::list_sla_policies(self, request),
-        )
-        .await
+        self.ctx
+            .respond(
+                Action::ListSlaPolicies,
+                request.remote_addr(),
+                async |trail| AdminApi::list_sla_policies(self, trail, request).await,
+            )
+            .await
     }
 
     async fn set_organisation_calendar(
         &self,
         request: Request<pb::SetOrganisationCalendarRequest>,
     ) -> Result<Response<pb::SetOrganisationCalendarResponse>, Status> {
-        respond(
-            "SetOrganisationCalendar",
-            AdminApi::set_organisation_calendar(self, request),
-        )
-        .await
+        self.ctx
+            .respond(
+                Action::SetOrganisationCalendar,
+                request.remote_addr(),
+                async |trail| AdminApi::set_organisation_calendar(self, trail, request).await,
+            )
+            .await
     }
 
     async fn get_organisation_calendar(
         &self,
         request: Request<pb::GetOrganisationCalendarRequest>,
     ) -> Result<Response<pb::GetOrganisationCalendarResponse>, Status> {
-        respond(
-            "GetOrganisationCalendar",
-            AdminApi::get_organisation_calendar(self, request),
-        )
-        .await
+        self.ctx
+            .respond(
+                Action::GetOrganisationCalendar,
+                request.remote_addr(),
+                async |trail| AdminApi::get_organisation_calendar(self, trail, request).await,
+            )
+            .await
     }
 }

@@ -6,7 +6,7 @@ use futures::Stream;
 use prost::Message as _;
 use relais_core::{
     Error,
-    case::{self, CaseDraft, CaseKey, Category, Command, Outcome, Status, Usefulness},
+    case::{self, Case, CaseDraft, CaseKey, Category, Command, Outcome, Status, Usefulness},
     org::{OrgRef, OrganisationId},
     validation::Violations,
 };
@@ -19,11 +19,11 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response};
 
-use super::{ApiError, Context, page_size, request_id, respond};
+use super::{ApiError, Context, Trail, page_size, request_id};
 use crate::{
     auth::{
         Principal,
-        policy::{self, CaseAction},
+        policy::{self, Action, Relation},
     },
     store::{CaseFilter, CaseOrder, PageRequest, Store, Submission},
 };
@@ -45,12 +45,14 @@ impl<S: Store> CaseApi<S> {
 
     async fn submit(
         &self,
+        trail: &Trail,
         request: Request<pb::SubmitCaseRequest>,
     ) -> Result<pb::SubmitCaseResponse, ApiError> {
         let now = self.ctx.now();
-        let principal = self.ctx.authenticate(&request).await?;
-        policy::may_submit(&principal)?;
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        let view = policy::authorize_action(&principal, Action::SubmitCase)?;
         let body = request.into_inner();
+        trail.request_id(&body.request_id);
         let mut violations = Violations::default();
         let request_id = request_id(&mut violations, &body.request_id);
         let validated = match CaseDraft::from(&body).validate(now) {
@@ -73,23 +75,34 @@ impl<S: Store> CaseApi<S> {
             now,
         };
         let submitted = self.ctx.store.submit_case(submission).await?;
+        trail.case(&submitted.case);
         Ok(pb::SubmitCaseResponse {
-            case: Some(
-                self.ctx
-                    .output(policy::view(&principal))
-                    .case(&submitted.case)
-                    .await?,
-            ),
+            case: Some(self.ctx.output(view).case(&submitted.case).await?),
             warnings: validated.warnings.iter().map(Into::into).collect(),
             replayed: submitted.replayed,
         })
     }
 
+    /// How the caller relates to a case, looking its past handlers up only
+    /// when that could matter.
+    async fn relation(&self, principal: &Principal, case: &Case) -> Result<Relation, ApiError> {
+        let transferred_from = policy::may_have_handled(principal, case)
+            && self
+                .ctx
+                .store
+                .transferred_from(case.id, principal.organisation.id)
+                .await?;
+        Ok(policy::relation(principal, case, transferred_from))
+    }
+
     async fn get(
         &self,
+        trail: &Trail,
         request: Request<pb::GetCaseRequest>,
     ) -> Result<pb::GetCaseResponse, ApiError> {
-        let principal = self.ctx.authenticate(&request).await?;
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        policy::precheck(&principal, Action::GetCase)?;
+        trail.named(&request.get_ref().case_ref);
         let key = case_key(&request.get_ref().case_ref)?;
         let case = self
             .ctx
@@ -97,8 +110,10 @@ impl<S: Store> CaseApi<S> {
             .case(&key)
             .await?
             .ok_or_else(|| Error::NotFound(format!("case {key}")))?;
-        let view = policy::authorize(&principal, CaseAction::Read, &case)?;
+        let relation = self.relation(&principal, &case).await?;
+        let view = policy::authorize(&principal, Action::GetCase, &case, relation)?;
         let messages = if view.beneficiary_data {
+            trail.case(&case);
             self.ctx.store.messages(case.id).await?
         } else {
             Vec::new()
@@ -121,9 +136,11 @@ impl<S: Store> CaseApi<S> {
 
     async fn list(
         &self,
+        trail: &Trail,
         request: Request<pb::ListCasesRequest>,
     ) -> Result<pb::ListCasesResponse, ApiError> {
-        let principal = self.ctx.authenticate(&request).await?;
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        let view = policy::authorize_action(&principal, Action::ListCases)?;
         let body = request.into_inner();
         let mut violations = Violations::default();
         let statuses = wire_list::<Status>(&mut violations, "statuses", &body.statuses);
@@ -173,21 +190,29 @@ impl<S: Store> CaseApi<S> {
             token: body.page_token,
         };
         let page = self.ctx.store.list_cases(&filter, &page).await?;
-        let cases = self
-            .ctx
-            .output(policy::view(&principal))
-            .cases(&page.items)
-            .await?;
+        if view.beneficiary_data {
+            for case in &page.items {
+                trail.case(case);
+            }
+        }
+        let cases = self.ctx.output(view).cases(&page.items).await?;
         Ok(pb::ListCasesResponse {
             cases,
             next_page_token: page.next_token,
         })
     }
 
-    /// Authenticates the caller of a change request.
-    async fn caller<M>(&self, request: Request<M>) -> Result<(Principal, M), ApiError> {
-        let principal = self.ctx.authenticate(&request).await?;
-        Ok((principal, request.into_inner()))
+    /// Authenticates the caller of a change request, and notes what it names.
+    async fn caller<M: ChangeRequest>(
+        &self,
+        trail: &Trail,
+        request: Request<M>,
+    ) -> Result<(Principal, M), ApiError> {
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        let body = request.into_inner();
+        trail.request_id(body.request_id());
+        trail.named(body.case_ref());
+        Ok((principal, body))
     }
 
     /// Applies one lifecycle command on behalf of the caller, once: the
@@ -195,11 +220,15 @@ impl<S: Store> CaseApi<S> {
     /// checked before anything is read.
     async fn change(
         &self,
+        trail: &Trail,
         principal: &Principal,
         request: &impl ChangeRequest,
         command: Result<Command, Error>,
     ) -> Result<Changed, ApiError> {
         let now = self.ctx.now();
+        if let Ok(command) = &command {
+            policy::precheck(principal, Action::of(command))?;
+        }
         let mut violations = Violations::default();
         let request_id = self::request_id(&mut violations, request.request_id());
         let key = CaseKey::parse(request.case_ref())
@@ -217,22 +246,29 @@ impl<S: Store> CaseApi<S> {
             return Err(Error::Invalid(violations).into());
         };
         let actor = principal.actor();
-        let action = CaseAction::of(&command);
+        let action = Action::of(&command);
         // The caller's view is decided on the case as it was: after a
-        // transfer, the agent who made it is no longer the handler.
+        // transfer, the agent who made it is no longer the handler. Changes
+        // are only ever allowed to the submitter or the handler, so the past
+        // handlers need no looking up here.
         let mut view = None;
         let updated = self
             .ctx
             .store
             .update_case(&key, &request_id, &actor, now, |case| {
-                view = Some(policy::authorize(principal, action, case)?);
+                let relation = policy::relation(principal, case, false);
+                view = Some(policy::authorize(principal, action, case, relation)?);
                 case::apply(case, &actor, command, now)
             })
             .await?;
         let view = match view {
             Some(view) => view,
-            None => policy::authorize(principal, CaseAction::Read, &updated.case)?,
+            None => {
+                let relation = self.relation(principal, &updated.case).await?;
+                policy::authorize(principal, Action::GetCase, &updated.case, relation)?
+            }
         };
+        trail.case(&updated.case);
         Ok(Changed {
             case: Some(self.ctx.output(view).case(&updated.case).await?),
             message: updated.message.as_ref().map(convert::message),
@@ -261,9 +297,11 @@ impl<S: Store> CaseApi<S> {
     /// from there.
     async fn watch(
         &self,
+        trail: &Trail,
         request: Request<pb::WatchCasesRequest>,
     ) -> Result<Response<WatchStream>, ApiError> {
-        let principal = self.ctx.authenticate(&request).await?;
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        policy::authorize_action(&principal, Action::WatchCases)?;
         let body = request.into_inner();
         let only = match body.case_ref.trim() {
             "" => None,
@@ -275,7 +313,8 @@ impl<S: Store> CaseApi<S> {
                     .case(&key)
                     .await?
                     .ok_or_else(|| Error::NotFound(format!("case {key}")))?;
-                policy::authorize(&principal, CaseAction::Read, &case)?;
+                let relation = self.relation(&principal, &case).await?;
+                policy::authorize(&principal, Action::GetCase, &case, relation)?;
                 Some(case.id)
             }
         };
@@ -449,132 +488,158 @@ impl<S: Store> CaseService for CaseApi<S> {
         &self,
         request: Request<pb::SubmitCaseRequest>,
     ) -> Result<Response<pb::SubmitCaseResponse>, tonic::Status> {
-        respond("SubmitCase", self.submit(request)).await
+        self.ctx
+            .respond(Action::SubmitCase, request.remote_addr(), async |trail| {
+                self.submit(trail, request).await
+            })
+            .await
     }
 
     async fn get_case(
         &self,
         request: Request<pb::GetCaseRequest>,
     ) -> Result<Response<pb::GetCaseResponse>, tonic::Status> {
-        respond("GetCase", self.get(request)).await
+        self.ctx
+            .respond(Action::GetCase, request.remote_addr(), async |trail| {
+                self.get(trail, request).await
+            })
+            .await
     }
 
     async fn list_cases(
         &self,
         request: Request<pb::ListCasesRequest>,
     ) -> Result<Response<pb::ListCasesResponse>, tonic::Status> {
-        respond("ListCases", self.list(request)).await
+        self.ctx
+            .respond(Action::ListCases, request.remote_addr(), async |trail| {
+                self.list(trail, request).await
+            })
+            .await
     }
 
     async fn post_message(
         &self,
         request: Request<pb::PostMessageRequest>,
     ) -> Result<Response<pb::PostMessageResponse>, tonic::Status> {
-        respond("PostMessage", async {
-            let (principal, body) = self.caller(request).await?;
-            let internal = body.visibility == i32::from(pb::MessageVisibility::Internal);
-            let command = Command::message(principal.role.is_partner(), internal, &body.body);
-            let changed = self.change(&principal, &body, command).await?;
-            Ok(pb::PostMessageResponse {
-                case: changed.case,
-                message: changed.message,
+        self.ctx
+            .respond(Action::PostMessage, request.remote_addr(), async |trail| {
+                let (principal, body) = self.caller(trail, request).await?;
+                let internal = body.visibility == i32::from(pb::MessageVisibility::Internal);
+                let command = Command::message(principal.role.is_partner(), internal, &body.body);
+                let changed = self.change(trail, &principal, &body, command).await?;
+                Ok(pb::PostMessageResponse {
+                    case: changed.case,
+                    message: changed.message,
+                })
             })
-        })
-        .await
+            .await
     }
 
     async fn take_case(
         &self,
         request: Request<pb::TakeCaseRequest>,
     ) -> Result<Response<pb::TakeCaseResponse>, tonic::Status> {
-        respond("TakeCase", async {
-            let (principal, body) = self.caller(request).await?;
-            let changed = self.change(&principal, &body, Ok(Command::Take)).await?;
-            Ok(pb::TakeCaseResponse { case: changed.case })
-        })
-        .await
+        self.ctx
+            .respond(Action::TakeCase, request.remote_addr(), async |trail| {
+                let (principal, body) = self.caller(trail, request).await?;
+                let changed = self
+                    .change(trail, &principal, &body, Ok(Command::Take))
+                    .await?;
+                Ok(pb::TakeCaseResponse { case: changed.case })
+            })
+            .await
     }
 
     async fn request_information(
         &self,
         request: Request<pb::RequestInformationRequest>,
     ) -> Result<Response<pb::RequestInformationResponse>, tonic::Status> {
-        respond("RequestInformation", async {
-            let (principal, body) = self.caller(request).await?;
-            let command = Command::request_information(&body.body);
-            let changed = self.change(&principal, &body, command).await?;
-            Ok(pb::RequestInformationResponse {
-                case: changed.case,
-                message: changed.message,
-            })
-        })
-        .await
+        self.ctx
+            .respond(
+                Action::RequestInformation,
+                request.remote_addr(),
+                async |trail| {
+                    let (principal, body) = self.caller(trail, request).await?;
+                    let command = Command::request_information(&body.body);
+                    let changed = self.change(trail, &principal, &body, command).await?;
+                    Ok(pb::RequestInformationResponse {
+                        case: changed.case,
+                        message: changed.message,
+                    })
+                },
+            )
+            .await
     }
 
     async fn resolve_case(
         &self,
         request: Request<pb::ResolveCaseRequest>,
     ) -> Result<Response<pb::ResolveCaseResponse>, tonic::Status> {
-        respond("ResolveCase", async {
-            let (principal, body) = self.caller(request).await?;
-            let command = Command::resolve(Outcome::from_wire(body.outcome), &body.answer);
-            let changed = self.change(&principal, &body, command).await?;
-            Ok(pb::ResolveCaseResponse { case: changed.case })
-        })
-        .await
+        self.ctx
+            .respond(Action::ResolveCase, request.remote_addr(), async |trail| {
+                let (principal, body) = self.caller(trail, request).await?;
+                let command = Command::resolve(Outcome::from_wire(body.outcome), &body.answer);
+                let changed = self.change(trail, &principal, &body, command).await?;
+                Ok(pb::ResolveCaseResponse { case: changed.case })
+            })
+            .await
     }
 
     async fn close_case(
         &self,
         request: Request<pb::CloseCaseRequest>,
     ) -> Result<Response<pb::CloseCaseResponse>, tonic::Status> {
-        respond("CloseCase", async {
-            let (principal, body) = self.caller(request).await?;
-            let command = Command::close(Usefulness::from_wire(body.usefulness));
-            let changed = self.change(&principal, &body, command).await?;
-            Ok(pb::CloseCaseResponse { case: changed.case })
-        })
-        .await
+        self.ctx
+            .respond(Action::CloseCase, request.remote_addr(), async |trail| {
+                let (principal, body) = self.caller(trail, request).await?;
+                let command = Command::close(Usefulness::from_wire(body.usefulness));
+                let changed = self.change(trail, &principal, &body, command).await?;
+                Ok(pb::CloseCaseResponse { case: changed.case })
+            })
+            .await
     }
 
     async fn reopen_case(
         &self,
         request: Request<pb::ReopenCaseRequest>,
     ) -> Result<Response<pb::ReopenCaseResponse>, tonic::Status> {
-        respond("ReopenCase", async {
-            let (principal, body) = self.caller(request).await?;
-            let command = Command::reopen(&body.reason);
-            let changed = self.change(&principal, &body, command).await?;
-            Ok(pb::ReopenCaseResponse { case: changed.case })
-        })
-        .await
+        self.ctx
+            .respond(Action::ReopenCase, request.remote_addr(), async |trail| {
+                let (principal, body) = self.caller(trail, request).await?;
+                let command = Command::reopen(&body.reason);
+                let changed = self.change(trail, &principal, &body, command).await?;
+                Ok(pb::ReopenCaseResponse { case: changed.case })
+            })
+            .await
     }
 
     async fn transfer_case(
         &self,
         request: Request<pb::TransferCaseRequest>,
     ) -> Result<Response<pb::TransferCaseResponse>, tonic::Status> {
-        respond("TransferCase", async {
-            let (principal, body) = self.caller(request).await?;
-            let target = self.transfer_target(&body.handler_organisation_id).await?;
-            let command = Command::transfer(target, &body.reason);
-            let changed = self.change(&principal, &body, command).await?;
-            Ok(pb::TransferCaseResponse { case: changed.case })
-        })
-        .await
+        self.ctx
+            .respond(Action::TransferCase, request.remote_addr(), async |trail| {
+                let (principal, body) = self.caller(trail, request).await?;
+                let target = self.transfer_target(&body.handler_organisation_id).await?;
+                let command = Command::transfer(target, &body.reason);
+                let changed = self.change(trail, &principal, &body, command).await?;
+                Ok(pb::TransferCaseResponse { case: changed.case })
+            })
+            .await
     }
 
     async fn withdraw_case(
         &self,
         request: Request<pb::WithdrawCaseRequest>,
     ) -> Result<Response<pb::WithdrawCaseResponse>, tonic::Status> {
-        respond("WithdrawCase", async {
-            let (principal, body) = self.caller(request).await?;
-            let command = Command::withdraw(&body.reason);
-            let changed = self.change(&principal, &body, command).await?;
-            Ok(pb::WithdrawCaseResponse { case: changed.case })
-        })
-        .await
+        self.ctx
+            .respond(Action::WithdrawCase, request.remote_addr(), async |trail| {
+                let (principal, body) = self.caller(trail, request).await?;
+                let command = Command::withdraw(&body.reason);
+                let changed = self.change(trail, &principal, &body, command).await?;
+                Ok(pb::WithdrawCaseResponse { case: changed.case })
+            })
+            .await
     }
 
     type WatchCasesStream = WatchStream;
@@ -583,7 +648,10 @@ impl<S: Store> CaseService for CaseApi<S> {
         &self,
         request: Request<pb::WatchCasesRequest>,
     ) -> Result<Response<Self::WatchCasesStream>, tonic::Status> {
-        respond("WatchCases", self.watch(request))
+        self.ctx
+            .respond(Action::WatchCases, request.remote_addr(), async |trail| {
+                self.watch(trail, request).await
+            })
             .await
             .map(Response::into_inner)
     }

@@ -24,6 +24,14 @@ impl From<ApiError> for Status {
         match error {
             ApiError::Domain(e) | ApiError::Store(StoreError::Rejected(e)) => domain_status(e),
             ApiError::Auth(AuthError::Store(e)) | ApiError::Store(e) => internal_status(&e),
+            ApiError::Auth(
+                e @ (AuthError::TooManyRequests { retry_after }
+                | AuthError::TooManyFailures { retry_after }),
+            ) => Status::with_error_details(
+                Code::ResourceExhausted,
+                format!("{e} (in {:.1} s)", retry_after.as_secs_f64().max(0.1)),
+                ErrorDetails::with_retry_info(Some(retry_after)),
+            ),
             ApiError::Auth(e) => Status::unauthenticated(e.to_string()),
         }
     }
@@ -115,6 +123,19 @@ mod tests {
         assert_eq!(
             Status::from(ApiError::Auth(AuthError::Missing)).code(),
             Code::Unauthenticated
+        );
+        let wait = std::time::Duration::from_millis(1500);
+        let limited = Status::from(ApiError::Auth(AuthError::TooManyRequests {
+            retry_after: wait,
+        }));
+        assert_eq!(limited.code(), Code::ResourceExhausted);
+        assert_eq!(
+            limited
+                .get_error_details()
+                .retry_info()
+                .unwrap()
+                .retry_delay,
+            Some(wait)
         );
         let internal = Status::from(ApiError::Store(StoreError::Corrupt("secret detail".into())));
         assert_eq!(internal.code(), Code::Internal);

@@ -3,11 +3,13 @@
 //! `auth::policy` and the store.
 
 mod admin;
+mod audit;
 mod case;
 mod error;
 mod sla;
+mod trail;
 
-use std::{collections::HashMap, future::Future, sync::Arc, time::Instant};
+use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Instant};
 
 use jiff::Timestamp;
 use relais_core::{
@@ -26,24 +28,31 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 pub use admin::AdminApi;
+pub use audit::AuditApi;
 pub use case::CaseApi;
 pub use error::ApiError;
 pub use sla::SlaApi;
+use trail::Trail;
 
 use crate::{
-    auth::{self, Principal},
+    audit::AuditLog,
+    auth::{Authenticator, Principal, TokenSettings, policy::Action},
     events::EventBus,
     store::Store,
 };
 
-/// What every service needs: the store, the clock, the event bus, and the
-/// server's shutdown signal (which ends watch streams).
+/// What every service needs: the store, the clock, the event bus, the
+/// server's shutdown signal (which ends watch streams), authentication, the
+/// audit trail and the token settings.
 #[derive(Debug, Clone)]
 pub struct Context<S> {
     pub store: S,
     pub clock: Arc<dyn Clock>,
     pub events: EventBus,
     pub shutdown: CancellationToken,
+    pub auth: Authenticator<S>,
+    pub audit: AuditLog,
+    pub tokens: TokenSettings,
 }
 
 impl<S: Store> Context<S> {
@@ -54,8 +63,43 @@ impl<S: Store> Context<S> {
         Timestamp::from_microsecond(now.as_microsecond()).unwrap_or(now)
     }
 
-    async fn authenticate<T>(&self, request: &Request<T>) -> Result<Principal, ApiError> {
-        Ok(auth::authenticate(&self.store, request.metadata(), self.now()).await?)
+    /// Identifies the caller, and notes it on the request's trail.
+    async fn authenticate<T>(
+        &self,
+        request: &Request<T>,
+        trail: &Trail,
+    ) -> Result<Principal, ApiError> {
+        let principal = self.auth.authenticate(request, self.now()).await?;
+        trail.caller(&principal);
+        Ok(principal)
+    }
+
+    /// Runs one RPC: maps its error to a status, logs its outcome (the code
+    /// only: messages may quote what the caller sent) and records it in the
+    /// audit trail when it changes something or reads beneficiary data.
+    async fn respond<T>(
+        &self,
+        action: Action,
+        peer: Option<SocketAddr>,
+        work: impl AsyncFnOnce(&Trail) -> Result<T, ApiError>,
+    ) -> Result<Response<T>, Status> {
+        let started = Instant::now();
+        let trail = Trail::default();
+        let result = work(&trail).await.map_err(Status::from);
+        let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
+        let rpc = action.rpc();
+        let code = match &result {
+            Ok(_) => tonic::Code::Ok,
+            Err(status) => status.code(),
+        };
+        match &result {
+            Ok(_) => tracing::debug!(rpc, code = ?code, elapsed_ms, "rpc"),
+            Err(_) => tracing::info!(rpc, code = ?code, elapsed_ms, "rpc"),
+        }
+        for entry in trail.entries(action, code, peer, self.now()) {
+            self.audit.record(entry).await;
+        }
+        result.map(Response::new)
     }
 
     /// Converts cases for a caller who may see `view` of them.
@@ -109,22 +153,6 @@ impl<S: Store> CaseOutput<'_, S> {
         }
         Ok(out)
     }
-}
-
-/// Runs one RPC: maps its error to a status and records its outcome. Only the
-/// code is logged, never the message, which may quote what the caller sent.
-async fn respond<T>(
-    rpc: &'static str,
-    work: impl Future<Output = Result<T, ApiError>>,
-) -> Result<Response<T>, Status> {
-    let started = Instant::now();
-    let result = work.await.map_err(Status::from);
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
-    match &result {
-        Ok(_) => tracing::debug!(rpc, code = "OK", elapsed_ms, "rpc"),
-        Err(status) => tracing::info!(rpc, code = ?status.code(), elapsed_ms, "rpc"),
-    }
-    result.map(Response::new)
 }
 
 /// Parses a request id, recording a violation when it is not acceptable.

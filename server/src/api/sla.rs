@@ -12,9 +12,9 @@ use relais_proto::{
 };
 use tonic::{Request, Response, Status};
 
-use super::{ApiError, Context, respond};
+use super::{ApiError, Context, Trail};
 use crate::{
-    auth::policy,
+    auth::policy::{self, Action},
     store::{ReportQuery, Store},
 };
 
@@ -33,9 +33,11 @@ impl<S: Store> SlaApi<S> {
 
     async fn report(
         &self,
+        trail: &Trail,
         request: Request<pb::GetReportRequest>,
     ) -> Result<pb::GetReportResponse, ApiError> {
-        let principal = self.ctx.authenticate(&request).await?;
+        let principal = self.ctx.authenticate(&request, trail).await?;
+        policy::authorize_action(&principal, Action::GetReport)?;
         let body = request.into_inner();
         let mut violations = Violations::default();
         let mut date = |field: &str, text: &str| {
@@ -122,6 +124,10 @@ impl<S: Store> SlaService for SlaApi<S> {
         &self,
         request: Request<pb::GetReportRequest>,
     ) -> Result<Response<pb::GetReportResponse>, Status> {
-        respond("GetReport", self.report(request)).await
+        self.ctx
+            .respond(Action::GetReport, request.remote_addr(), async |trail| {
+                self.report(trail, request).await
+            })
+            .await
     }
 }

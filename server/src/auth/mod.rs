@@ -1,17 +1,26 @@
-//! Who is calling (credentials → [`Principal`]) and what they may do ([`policy`]).
+//! Who is calling (credentials → [`Principal`]), what they may do
+//! ([`policy`]), and how much ([`limits`]).
 
+pub mod limits;
 pub mod policy;
 pub mod token;
 
-use jiff::Timestamp;
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use jiff::{SignedDuration, Timestamp};
 use relais_core::{
     case::Actor,
     ids::Departement,
-    org::{AccountRef, OrgRef, OrganisationKind, Role, TokenId},
+    org::{AccountRef, OrgRef, OrganisationKind, Role},
 };
-use tonic::metadata::MetadataMap;
+use tonic::Request;
 
-use crate::store::{Store, StoreError, TokenOwner};
+use self::limits::Limits;
+use crate::{
+    config::TokensConfig,
+    store::{Credential, CredentialOwner, Store, StoreError},
+    tls::ClientCertificates,
+};
 
 /// An authenticated caller.
 #[derive(Debug, Clone)]
@@ -21,7 +30,7 @@ pub struct Principal {
     pub organisation_kind: OrganisationKind,
     pub organisation_departement: Option<Departement>,
     pub role: Role,
-    pub token_id: TokenId,
+    pub credential: Credential,
 }
 
 impl Principal {
@@ -31,10 +40,23 @@ impl Principal {
             organisation: self.organisation.clone(),
         }
     }
+
+    /// How the caller authenticated, for the audit trail: `token:ID` or
+    /// `certificate:FINGERPRINT` (never the secret).
+    pub fn credential_label(&self) -> String {
+        match self.credential {
+            Credential::Token { id, .. } => format!("token:{id}"),
+            Credential::Certificate(fingerprint) => format!("certificate:{}", hex(&fingerprint)),
+        }
+    }
 }
 
-impl From<TokenOwner> for Principal {
-    fn from(owner: TokenOwner) -> Self {
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl From<CredentialOwner> for Principal {
+    fn from(owner: CredentialOwner) -> Self {
         Principal {
             account: AccountRef {
                 id: owner.account.id,
@@ -44,39 +66,162 @@ impl From<TokenOwner> for Principal {
             organisation_kind: owner.organisation.kind,
             organisation_departement: owner.organisation.departement,
             role: owner.account.role,
-            token_id: owner.token_id,
+            credential: owner.credential,
         }
     }
 }
 
-/// Why a caller could not be identified. The messages never echo the credentials.
+/// Why a caller could not be identified, or is held back. The messages
+/// never echo the credentials.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
-    #[error("no credentials: send `authorization: Bearer <token>`")]
+    #[error("no credentials: send `authorization: Bearer <token>`, or a client certificate")]
     Missing,
     #[error("malformed authorization header: expected `Bearer <token>`")]
     Malformed,
     #[error("invalid, revoked or expired token, or disabled account")]
     Rejected,
+    /// The client certificate is not acceptable; the reason says why.
+    #[error("{0}")]
+    Certificate(String),
+    #[error(
+        "this client certificate is not bound to any enabled account: an administrator binds it"
+    )]
+    Unbound,
+    #[error("too many failed authentications from this address: retry later")]
+    TooManyFailures { retry_after: Duration },
+    #[error("too many requests from this account: retry later")]
+    TooManyRequests { retry_after: Duration },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Identifies the caller of a request from its bearer token.
-pub async fn authenticate<S: Store>(
-    store: &S,
-    metadata: &MetadataMap,
-    now: Timestamp,
-) -> Result<Principal, AuthError> {
-    let header = metadata.get("authorization").ok_or(AuthError::Missing)?;
-    let header = header.to_str().map_err(|_| AuthError::Malformed)?;
-    let (scheme, secret) = header.trim().split_once(' ').ok_or(AuthError::Malformed)?;
-    if !scheme.eq_ignore_ascii_case("bearer") || secret.trim().is_empty() {
-        return Err(AuthError::Malformed);
+/// Token lifetimes and the rotation grace period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenSettings {
+    /// How long a token lasts for a person's account.
+    pub person_validity: SignedDuration,
+    /// How long a token lasts for a partner system's account.
+    pub system_validity: SignedDuration,
+    /// How long a rotated token keeps working by default.
+    pub rotation_grace: SignedDuration,
+}
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        TokenSettings::from(&TokensConfig::default())
     }
-    let owner = store
-        .token_owner(&token::hash(secret.trim()), now)
-        .await?
-        .ok_or(AuthError::Rejected)?;
-    Ok(owner.into())
+}
+
+impl From<&TokensConfig> for TokenSettings {
+    fn from(config: &TokensConfig) -> Self {
+        let days = |n: u32| SignedDuration::from_hours(i64::from(n) * 24);
+        TokenSettings {
+            person_validity: days(config.person_validity_days),
+            system_validity: days(config.system_validity_days),
+            rotation_grace: SignedDuration::from_hours(i64::from(config.rotation_grace_hours)),
+        }
+    }
+}
+
+impl TokenSettings {
+    pub fn validity(&self, role: Role) -> SignedDuration {
+        if role.is_person() {
+            self.person_validity
+        } else {
+            self.system_validity
+        }
+    }
+}
+
+/// A token's use is recorded at most this often.
+const TOUCH_INTERVAL: SignedDuration = SignedDuration::from_secs(60);
+
+/// Identifies callers from their bearer token or client certificate.
+#[derive(Debug, Clone)]
+pub struct Authenticator<S> {
+    pub store: S,
+    /// Present when the server accepts client certificates.
+    pub certificates: Option<Arc<ClientCertificates>>,
+    pub limits: Arc<Limits>,
+}
+
+impl<S: Store> Authenticator<S> {
+    pub async fn authenticate<T>(
+        &self,
+        request: &Request<T>,
+        now: Timestamp,
+    ) -> Result<Principal, AuthError> {
+        let peer = request.remote_addr();
+        if let Some(peer) = peer {
+            self.limits
+                .check_peer(peer.ip())
+                .map_err(|retry_after| AuthError::TooManyFailures { retry_after })?;
+        }
+        let principal = match self.identify(request, now).await {
+            Ok(principal) => principal,
+            Err(error @ AuthError::Store(_)) => return Err(error),
+            Err(error) => {
+                if let Some(peer) = peer {
+                    self.limits.failed(peer.ip());
+                }
+                return Err(error);
+            }
+        };
+        self.limits
+            .admit(principal.account.id)
+            .map_err(|retry_after| AuthError::TooManyRequests { retry_after })?;
+        if let Credential::Token { id, last_used_at } = principal.credential
+            && last_used_at.is_none_or(|at| now.duration_since(at) >= TOUCH_INTERVAL)
+        {
+            // Recorded beside the request, not in its way.
+            let store = self.store.clone();
+            tokio::spawn(async move {
+                if let Err(error) = store.touch_token(id, now).await {
+                    tracing::warn!(%error, "could not record a token's use");
+                }
+            });
+        }
+        Ok(principal)
+    }
+
+    async fn identify<T>(
+        &self,
+        request: &Request<T>,
+        now: Timestamp,
+    ) -> Result<Principal, AuthError> {
+        if let Some(header) = request.metadata().get("authorization") {
+            let header = header.to_str().map_err(|_| AuthError::Malformed)?;
+            let (scheme, secret) = header.trim().split_once(' ').ok_or(AuthError::Malformed)?;
+            if !scheme.eq_ignore_ascii_case("bearer") || secret.trim().is_empty() {
+                return Err(AuthError::Malformed);
+            }
+            let owner = self
+                .store
+                .token_owner(&token::hash(secret.trim()), now)
+                .await?
+                .ok_or(AuthError::Rejected)?;
+            return Ok(owner.into());
+        }
+        let chain = request.peer_certs().filter(|chain| !chain.is_empty());
+        match (chain, &self.certificates) {
+            (Some(chain), Some(certificates)) => {
+                let fingerprint = certificates
+                    .check(&chain, now)
+                    .map_err(|problem| AuthError::Certificate(problem.to_string()))?;
+                let owner = self
+                    .store
+                    .certificate_owner(fingerprint.as_bytes())
+                    .await?
+                    .ok_or(AuthError::Unbound)?;
+                Ok(owner.into())
+            }
+            _ => Err(AuthError::Missing),
+        }
+    }
+}
+
+/// The caller's address, for the audit trail.
+pub fn peer_label(peer: Option<SocketAddr>) -> Option<String> {
+    peer.map(|peer| peer.to_string())
 }

@@ -29,14 +29,16 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// A new random token: the secret for its owner, the record for the store.
-pub fn generate() -> (Secret, NewToken) {
+/// A new random token, working until `expires_at` (for ever when `None`):
+/// the secret for its owner, the record for the store.
+pub fn generate(expires_at: Option<jiff::Timestamp>) -> (Secret, NewToken) {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
     let secret = format!("{PREFIX}{}", BASE64URL_NOPAD.encode(&bytes));
     let record = NewToken {
         id: TokenId::generate(),
         secret_hash: hash(&secret),
+        expires_at,
     };
     (Secret(secret), record)
 }
@@ -51,8 +53,8 @@ mod tests {
 
     #[test]
     fn tokens_are_long_random_and_stored_as_hashes() {
-        let (a, record) = generate();
-        let (b, _) = generate();
+        let (a, record) = generate(None);
+        let (b, _) = generate(None);
         assert_ne!(a, b);
         assert!(a.expose().starts_with(PREFIX));
         // 32 bytes in unpadded base64: 43 characters.

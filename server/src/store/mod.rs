@@ -41,19 +41,83 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// A bearer token about to be stored: its identifier and the hash of its secret.
+/// A bearer token about to be stored: its identifier, the hash of its
+/// secret, and when it stops working.
 #[derive(Debug, Clone)]
 pub struct NewToken {
     pub id: TokenId,
     pub secret_hash: [u8; 32],
+    pub expires_at: Option<Timestamp>,
 }
 
-/// Who a valid token belongs to.
+/// A stored token, without its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    pub id: TokenId,
+    pub account: AccountRef,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+    pub last_used_at: Option<Timestamp>,
+    /// For a rotated token: the token that replaced it.
+    pub replaced_by: Option<TokenId>,
+    /// Usable at the time it was read: not revoked, not expired, account enabled.
+    pub active: bool,
+}
+
+/// How a caller proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    Token {
+        id: TokenId,
+        /// When the token was last seen, to record its use at most once a minute.
+        last_used_at: Option<Timestamp>,
+    },
+    /// A client certificate, by the SHA-256 of its SubjectPublicKeyInfo.
+    Certificate([u8; 32]),
+}
+
+/// Who a valid credential belongs to.
 #[derive(Debug, Clone)]
-pub struct TokenOwner {
-    pub token_id: TokenId,
+pub struct CredentialOwner {
+    pub credential: Credential,
     pub account: Account,
     pub organisation: Organisation,
+}
+
+/// A client certificate bound to an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateBinding {
+    pub fingerprint: [u8; 32],
+    pub account: AccountRef,
+    pub created_at: Timestamp,
+}
+
+/// One line of the audit trail, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: Timestamp,
+    pub account: Option<AccountRef>,
+    pub organisation: Option<OrgRef>,
+    /// `relais.v1.CaseService/GetCase`.
+    pub rpc: String,
+    pub case_id: Option<CaseId>,
+    pub case_reference: Option<String>,
+    pub peer: Option<String>,
+    /// `token:ID` or `certificate:FINGERPRINT`.
+    pub credential: Option<String>,
+    pub request_id: Option<String>,
+    /// The gRPC status code's name.
+    pub outcome: String,
+}
+
+/// Which audit entries to list.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub case_id: Option<CaseId>,
+    pub case_reference: Option<String>,
+    pub account: Option<AccountId>,
+    pub since: Option<Timestamp>,
 }
 
 /// What a submission needs besides the validated case.
@@ -210,7 +274,7 @@ pub trait Store: Clone + Send + Sync + 'static {
         account: AccountId,
         token: &NewToken,
         now: Timestamp,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
+    ) -> impl Future<Output = StoreResult<TokenInfo>> + Send;
 
     /// The owner of a token, if the token is known, not revoked nor expired,
     /// and its account is enabled.
@@ -218,7 +282,89 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         secret_hash: &[u8; 32],
         now: Timestamp,
-    ) -> impl Future<Output = StoreResult<Option<TokenOwner>>> + Send;
+    ) -> impl Future<Output = StoreResult<Option<CredentialOwner>>> + Send;
+
+    /// The owner of a bound client certificate, if its account is enabled.
+    fn certificate_owner(
+        &self,
+        fingerprint: &[u8; 32],
+    ) -> impl Future<Output = StoreResult<Option<CredentialOwner>>> + Send;
+
+    fn token(
+        &self,
+        id: TokenId,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Option<TokenInfo>>> + Send;
+
+    /// Whether the organisation handled the case and transferred it away.
+    fn transferred_from(
+        &self,
+        case: CaseId,
+        organisation: OrganisationId,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Tokens newest first, of one account or of all.
+    fn list_tokens(
+        &self,
+        account: Option<AccountId>,
+        page: &PageRequest,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Page<TokenInfo>>> + Send;
+
+    /// Revokes a token; revoking twice keeps the first instant.
+    fn revoke_token(
+        &self,
+        id: TokenId,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<TokenInfo>> + Send;
+
+    /// Stores `new` for the account of token `id`, which then stops working
+    /// at `old_expires_at` (or earlier if it expired earlier anyway).
+    /// Returns the new token and the old one.
+    fn rotate_token(
+        &self,
+        id: TokenId,
+        new: &NewToken,
+        old_expires_at: Timestamp,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<(TokenInfo, TokenInfo)>> + Send;
+
+    /// Records that a token was used.
+    fn touch_token(
+        &self,
+        id: TokenId,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn bind_certificate(
+        &self,
+        account: AccountId,
+        fingerprint: &[u8; 32],
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<CertificateBinding>> + Send;
+
+    fn list_certificates(
+        &self,
+        account: Option<AccountId>,
+    ) -> impl Future<Output = StoreResult<Vec<CertificateBinding>>> + Send;
+
+    fn unbind_certificate(
+        &self,
+        fingerprint: &[u8; 32],
+    ) -> impl Future<Output = StoreResult<CertificateBinding>> + Send;
+
+    /// Appends entries to the audit trail, in one transaction.
+    fn append_audit(&self, entries: &[AuditEntry]) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Audit entries, newest first.
+    fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<AuditEntry>>> + Send;
+
+    /// Deletes the audit entries older than `before`; returns how many.
+    fn purge_audit(&self, before: Timestamp) -> impl Future<Output = StoreResult<u64>> + Send;
 
     /// Routes and stores a new case with its first event. Idempotent on the
     /// submitting organisation's `request_id`.

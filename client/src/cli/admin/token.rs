@@ -18,7 +18,12 @@ pub(crate) async fn run(ctx: &Context, command: TokenCommand) -> Result<(), Fail
     match command {
         TokenCommand::Issue { account_id } => {
             let client = ctx.client().await?;
-            let issued = client.issue_token(&account_id).await?;
+            let issued = client
+                .issue_token(relais_client::pb::IssueTokenRequest {
+                    account_id: account_id.clone(),
+                    validity: None,
+                })
+                .await?;
             ctx.out.response(
                 &issued,
                 || {

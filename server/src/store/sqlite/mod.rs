@@ -7,6 +7,8 @@
 //! published in commit order. Reads use a pool of read-only connections,
 //! which WAL lets run beside the writer.
 
+mod audit;
+mod credentials;
 mod sla;
 mod submit;
 
@@ -38,9 +40,9 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use super::{
-    BootstrapAdmin, CaseFilter, CaseOrder, CaseScope, NewToken, OrganisationFilter, Page,
-    PageRequest, PolicyEntry, ReportQuery, Store, StoreError, StoreResult, Submission, Submitted,
-    TokenOwner, Updated,
+    AuditEntry, AuditFilter, BootstrapAdmin, CaseFilter, CaseOrder, CaseScope, CertificateBinding,
+    CredentialOwner, NewToken, OrganisationFilter, Page, PageRequest, PolicyEntry, ReportQuery,
+    Store, StoreError, StoreResult, Submission, Submitted, TokenInfo, Updated,
     page::{Cursor, paginate},
 };
 use crate::events::EventBus;
@@ -237,22 +239,6 @@ async fn fetch_account(conn: &mut SqliteConnection, id: AccountId) -> StoreResul
     row.as_ref().map(account_from_row).transpose()
 }
 
-async fn insert_token(
-    conn: &mut SqliteConnection,
-    account: AccountId,
-    token: &NewToken,
-    now: Timestamp,
-) -> StoreResult<()> {
-    sqlx::query("INSERT INTO tokens (id, account_id, secret_hash, created_at) VALUES (?, ?, ?, ?)")
-        .bind(token.id.as_uuid())
-        .bind(account.as_uuid())
-        .bind(&token.secret_hash[..])
-        .bind(micros(now))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 async fn insert_account(
     conn: &mut SqliteConnection,
     request_id: Option<&RequestId>,
@@ -291,7 +277,7 @@ async fn insert_account(
     .bind(micros(now))
     .execute(&mut *conn)
     .await?;
-    insert_token(&mut *conn, id, token, now).await?;
+    credentials::insert_token(&mut *conn, id, token, now).await?;
     fetch_account(conn, id)
         .await?
         .ok_or_else(|| not_found("account just created"))
@@ -821,48 +807,148 @@ impl Store for SqliteStore {
         account: AccountId,
         token: &NewToken,
         now: Timestamp,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<TokenInfo> {
         let mut writer = self.inner.writer.lock().await;
         let mut tx = writer.begin().await?;
         if fetch_account(&mut tx, account).await?.is_none() {
             return Err(not_found(format!("account {account}")));
         }
-        insert_token(&mut tx, account, token, now).await?;
+        credentials::insert_token(&mut tx, account, token, now).await?;
+        let info = credentials::fetch_token(&mut tx, token.id, now)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("a token vanished".to_owned()))?;
         tx.commit().await?;
-        Ok(())
+        Ok(info)
     }
 
     async fn token_owner(
         &self,
         secret_hash: &[u8; 32],
         now: Timestamp,
-    ) -> StoreResult<Option<TokenOwner>> {
+    ) -> StoreResult<Option<CredentialOwner>> {
         let mut conn = self.inner.reader.acquire().await?;
-        let row = sqlx::query(
-            "SELECT t.id AS token_id, t.account_id FROM tokens t JOIN accounts a ON a.id = t.account_id \
-             WHERE t.secret_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?) \
-             AND a.disabled_at IS NULL",
+        credentials::token_owner(&mut conn, secret_hash, now).await
+    }
+
+    async fn certificate_owner(
+        &self,
+        fingerprint: &[u8; 32],
+    ) -> StoreResult<Option<CredentialOwner>> {
+        let mut conn = self.inner.reader.acquire().await?;
+        credentials::certificate_owner(&mut conn, fingerprint).await
+    }
+
+    async fn token(&self, id: TokenId, now: Timestamp) -> StoreResult<Option<TokenInfo>> {
+        let mut conn = self.inner.reader.acquire().await?;
+        credentials::fetch_token(&mut conn, id, now).await
+    }
+
+    async fn transferred_from(
+        &self,
+        case: CaseId,
+        organisation: OrganisationId,
+    ) -> StoreResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM case_events WHERE case_id = ? AND kind = 'transferred' AND from_org_id = ? LIMIT 1",
         )
-        .bind(&secret_hash[..])
-        .bind(micros(now))
-        .fetch_optional(&mut *conn)
+        .bind(case.as_uuid())
+        .bind(organisation.as_uuid())
+        .fetch_optional(&self.inner.reader)
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let token_id = TokenId::from_uuid(row.try_get("token_id")?);
-        let account_id = AccountId::from_uuid(row.try_get("account_id")?);
-        let account = fetch_account(&mut conn, account_id)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("token {token_id} without account")))?;
-        let organisation = fetch_organisation(&mut conn, account.organisation.id)
-            .await?
-            .ok_or_else(|| {
-                StoreError::Corrupt(format!("account {account_id} without organisation"))
-            })?;
-        Ok(Some(TokenOwner {
-            token_id,
-            account,
-            organisation,
-        }))
+        Ok(found.is_some())
+    }
+
+    async fn list_tokens(
+        &self,
+        account: Option<AccountId>,
+        page: &PageRequest,
+        now: Timestamp,
+    ) -> StoreResult<Page<TokenInfo>> {
+        let mut conn = self.inner.reader.acquire().await?;
+        credentials::list_tokens(&mut conn, account, page, now).await
+    }
+
+    async fn revoke_token(&self, id: TokenId, now: Timestamp) -> StoreResult<TokenInfo> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let info = credentials::revoke_token(&mut tx, id, now).await?;
+        tx.commit().await?;
+        Ok(info)
+    }
+
+    async fn rotate_token(
+        &self,
+        id: TokenId,
+        new: &NewToken,
+        old_expires_at: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<(TokenInfo, TokenInfo)> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let rotated = credentials::rotate_token(&mut tx, id, new, old_expires_at, now).await?;
+        tx.commit().await?;
+        Ok(rotated)
+    }
+
+    async fn touch_token(&self, id: TokenId, now: Timestamp) -> StoreResult<()> {
+        let mut writer = self.inner.writer.lock().await;
+        credentials::touch_token(&mut writer, id, now).await
+    }
+
+    async fn bind_certificate(
+        &self,
+        account: AccountId,
+        fingerprint: &[u8; 32],
+        now: Timestamp,
+    ) -> StoreResult<CertificateBinding> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let binding = credentials::bind_certificate(&mut tx, account, fingerprint, now).await?;
+        tx.commit().await?;
+        Ok(binding)
+    }
+
+    async fn list_certificates(
+        &self,
+        account: Option<AccountId>,
+    ) -> StoreResult<Vec<CertificateBinding>> {
+        let mut conn = self.inner.reader.acquire().await?;
+        credentials::list_certificates(&mut conn, account).await
+    }
+
+    async fn unbind_certificate(&self, fingerprint: &[u8; 32]) -> StoreResult<CertificateBinding> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let binding = credentials::unbind_certificate(&mut tx, fingerprint).await?;
+        tx.commit().await?;
+        Ok(binding)
+    }
+
+    async fn append_audit(&self, entries: &[AuditEntry]) -> StoreResult<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        audit::append(&mut tx, entries).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<AuditEntry>> {
+        audit::list(&self.inner.reader, filter, page).await
+    }
+
+    async fn purge_audit(&self, before: Timestamp) -> StoreResult<u64> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let purged = audit::purge(&mut tx, before).await?;
+        tx.commit().await?;
+        Ok(purged)
     }
 
     async fn submit_case(&self, submission: Submission) -> StoreResult<Submitted> {
