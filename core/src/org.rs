@@ -152,13 +152,13 @@ impl Role {
         matches!(self, Role::CaisseAgent | Role::Supervisor)
     }
 
-    /// Whether an account of an organisation of `kind` may hold this role;
-    /// the error is the reason shown to the administrator.
     /// An account a person uses (rather than a partner's information system).
     pub const fn is_person(self) -> bool {
         !matches!(self, Role::PartnerSystem)
     }
 
+    /// Whether an account of an organisation of `kind` may hold this role;
+    /// the error is the reason shown to the administrator.
     pub fn check_allowed_in(self, kind: OrganisationKind) -> Result<(), String> {
         if self.is_caisse() && !kind.is_caisse() {
             return Err(format!(

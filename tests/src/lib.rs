@@ -25,9 +25,14 @@ pub struct TestServer {
     directory: Arc<TempDir>,
     clock: Arc<dyn Clock>,
     tls: Option<Arc<TestPki>>,
+    configure: Configure,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
+
+/// Changes a test server's configuration before it starts (lower limits,
+/// shorter token lifetimes…).
+pub type Configure = fn(&mut Config);
 
 /// How a test server serves TLS.
 #[derive(Debug, Clone)]
@@ -140,14 +145,22 @@ impl TestServer {
     pub async fn start() -> TestServer {
         show_server_logs();
         let directory = Arc::new(TempDir::new().expect("a temporary directory"));
-        TestServer::start_in(directory, None, Arc::new(SystemClock), None, None).await
+        TestServer::start_in(directory, None, Arc::new(SystemClock), None, None, |_| {}).await
     }
 
     /// A server on a fresh database whose time is `clock`.
     pub async fn start_with_clock(clock: Arc<dyn Clock>) -> TestServer {
         show_server_logs();
         let directory = Arc::new(TempDir::new().expect("a temporary directory"));
-        TestServer::start_in(directory, None, clock, None, None).await
+        TestServer::start_in(directory, None, clock, None, None, |_| {}).await
+    }
+
+    /// A server on a fresh database whose time is `clock` and whose
+    /// configuration `configure` changes.
+    pub async fn start_configured(clock: Arc<dyn Clock>, configure: Configure) -> TestServer {
+        show_server_logs();
+        let directory = Arc::new(TempDir::new().expect("a temporary directory"));
+        TestServer::start_in(directory, None, clock, None, None, configure).await
     }
 
     /// A server on a fresh database that serves TLS, with a certificate for
@@ -157,7 +170,15 @@ impl TestServer {
         show_server_logs();
         let directory = Arc::new(TempDir::new().expect("a temporary directory"));
         let pki = Arc::new(TestPki::create(&directory, setup));
-        TestServer::start_in(directory, None, Arc::new(SystemClock), None, Some(pki)).await
+        TestServer::start_in(
+            directory,
+            None,
+            Arc::new(SystemClock),
+            None,
+            Some(pki),
+            |_| {},
+        )
+        .await
     }
 
     async fn start_in(
@@ -166,9 +187,10 @@ impl TestServer {
         clock: Arc<dyn Clock>,
         address: Option<SocketAddr>,
         tls: Option<Arc<TestPki>>,
+        configure: Configure,
     ) -> TestServer {
         let database = directory.path().join("relais.db");
-        let config = Config {
+        let mut config = Config {
             database_url: DatabaseUrl::new(format!("sqlite://{}", database.display())),
             // Often enough that a test moving its clock sees the events at once.
             sla: SlaConfig {
@@ -178,6 +200,7 @@ impl TestServer {
             insecure_plaintext: tls.is_none(),
             ..Config::default()
         };
+        configure(&mut config);
         let admin_token = match admin_token {
             Some(token) => token,
             None => relais_server::bootstrap(&config)
@@ -212,6 +235,7 @@ impl TestServer {
             directory,
             clock,
             tls,
+            configure,
             stop: Some(stop),
             task: Some(task),
         }
@@ -259,7 +283,8 @@ impl TestServer {
         let address = self.address();
         let clock = Arc::clone(&self.clock);
         let tls = self.tls.clone();
-        TestServer::start_in(directory, Some(token), clock, Some(address), tls).await
+        let configure = self.configure;
+        TestServer::start_in(directory, Some(token), clock, Some(address), tls, configure).await
     }
 
     /// Stops the server and waits until it has finished.
@@ -341,6 +366,8 @@ pub struct World {
     pub other_partner: User,
     /// A volunteer of the association.
     pub volunteer: User,
+    /// The data-protection officer of the CPAM de Paris, who reads the audit trail.
+    pub auditor: User,
 }
 
 impl World {
@@ -353,7 +380,8 @@ impl World {
         World::on(TestServer::start_with_clock(clock).await).await
     }
 
-    async fn on(server: TestServer) -> World {
+    /// The cast on `server`.
+    pub async fn on(server: TestServer) -> World {
         let admin = server.admin().await;
         let cpam = create_org(&admin, "CPAM de Paris", pb::OrganisationKind::Cpam, "75").await;
         let cpam_93 = create_org(
@@ -433,6 +461,7 @@ impl World {
             pb::Role::PartnerAgent,
         )
         .await;
+        let auditor = create_user(&server, &admin, &cpam, "Léa Girard", pb::Role::Auditor).await;
         World {
             server,
             admin,
@@ -448,6 +477,7 @@ impl World {
             partner,
             other_partner,
             volunteer,
+            auditor,
         }
     }
 

@@ -5,7 +5,7 @@
 use std::{error::Error, sync::Arc, time::Duration};
 
 use jiff::{SignedDuration, Timestamp};
-use relais_client::{ConnectError, ConnectOptions, RelaisClient, RetryPolicy};
+use relais_client::{ConnectError, ConnectOptions, RelaisClient, RetryPolicy, pb};
 use relais_server::{
     pki::{Ca, Issued},
     tls::{CertificateFingerprint, CertificateProblem, ClientCertificates},
@@ -22,6 +22,7 @@ use tokio::{
     net::TcpStream,
 };
 use tokio_rustls::{TlsConnector, client::TlsStream};
+use tonic::Code;
 
 /// Bounds every wait on the server, so a test fails rather than hangs.
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -414,4 +415,138 @@ async fn a_client_certificate_needs_https() {
         "{error:?}"
     );
     assert!(error.to_string().contains("https://"), "{error}");
+}
+
+/// A client that presents `certificate` and no token.
+async fn with_certificate(server: &TestServer, certificate: &Issued) -> RelaisClient {
+    let options = ConnectOptions {
+        client_identity: Some(identity(certificate)),
+        ..server.connect_options(None)
+    };
+    RelaisClient::connect_with(&server.url, options)
+        .await
+        .expect("the handshake completes whatever the certificate")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_partner_system_authenticates_with_a_bound_certificate_and_only_with_one() {
+    let server = TestServer::start_tls(TlsSetup {
+        client_ca: true,
+        ..TlsSetup::default()
+    })
+    .await;
+    let admin = server.admin().await;
+    relais_tests::create_org(&admin, "CPAM de Paris", pb::OrganisationKind::Cpam, "75").await;
+    let prefecture = relais_tests::create_org(
+        &admin,
+        "Préfecture de police de Paris",
+        pb::OrganisationKind::Prefecture,
+        "75",
+    )
+    .await;
+    let system = relais_tests::create_user(
+        &server,
+        &admin,
+        &prefecture,
+        "AGDREF batch",
+        pb::Role::PartnerSystem,
+    )
+    .await;
+    let pki = server.pki().unwrap();
+    let certificate = pki.client_cert(&system.id);
+
+    // Unbound: the CA is right, but no account stands behind the key.
+    let unbound = with_certificate(&server, &certificate).await;
+    let refused = unbound.who_am_i().await.unwrap_err();
+    assert_eq!(refused.code(), Code::Unauthenticated);
+    assert!(
+        refused.message().contains("not bound"),
+        "{}",
+        refused.message()
+    );
+
+    let binding = admin
+        .bind_certificate(&system.id, &certificate.fingerprint.to_string())
+        .await
+        .unwrap()
+        .binding
+        .unwrap();
+    assert_eq!(binding.account.unwrap().id, system.id);
+    let me = unbound.who_am_i().await.expect("a bound certificate");
+    assert_eq!(me.account.unwrap().id, system.id);
+    let submitted = unbound
+        .submit_case(relais_tests::sample_case())
+        .await
+        .expect("a partner system submits with its certificate");
+    assert_eq!(
+        submitted.case.unwrap().submitter_organisation.unwrap().id,
+        prefecture.id
+    );
+
+    // Another CA's certificate for the same account, or an expired one from
+    // the right CA, says why it is refused.
+    let hour = SignedDuration::from_hours(1);
+    let stranger = Ca::generate().unwrap();
+    let foreign = client_cert(&stranger, -hour..hour);
+    admin
+        .bind_certificate(&system.id, &foreign.fingerprint.to_string())
+        .await
+        .unwrap();
+    let refused = with_certificate(&server, &foreign)
+        .await
+        .who_am_i()
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::Unauthenticated);
+    assert!(refused.message().contains("CA"), "{}", refused.message());
+
+    let expired = client_cert(pki.client_ca.as_ref().unwrap(), -hour * 48..-hour * 24);
+    admin
+        .bind_certificate(&system.id, &expired.fingerprint.to_string())
+        .await
+        .unwrap();
+    let refused = with_certificate(&server, &expired)
+        .await
+        .who_am_i()
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::Unauthenticated);
+    assert!(
+        refused.message().contains("expired"),
+        "{}",
+        refused.message()
+    );
+
+    // Unbinding takes effect at once, on the connection already open.
+    admin
+        .unbind_certificate(&certificate.fingerprint.to_string())
+        .await
+        .unwrap();
+    let refused = unbound.who_am_i().await.unwrap_err();
+    assert_eq!(refused.code(), Code::Unauthenticated);
+
+    // A disabled account's certificate opens nothing either.
+    admin
+        .bind_certificate(&system.id, &certificate.fingerprint.to_string())
+        .await
+        .unwrap();
+    unbound.who_am_i().await.unwrap();
+    admin.disable_account(&system.id).await.unwrap();
+    let refused = unbound.who_am_i().await.unwrap_err();
+    assert_eq!(refused.code(), Code::Unauthenticated);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_client_ca_a_certificate_is_no_credential() {
+    let server = TestServer::start_tls(TlsSetup::default()).await;
+    let stranger = Ca::generate().unwrap();
+    let hour = SignedDuration::from_hours(1);
+    let certificate = client_cert(&stranger, -hour..hour);
+    // The server does not ask for one, so the client never sends it.
+    let refused = with_certificate(&server, &certificate)
+        .await
+        .who_am_i()
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::Unauthenticated);
 }
