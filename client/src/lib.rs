@@ -190,7 +190,9 @@ macro_rules! paged_requests {
 paged_requests!(
     pb::ListCasesRequest,
     pb::ListOrganisationsRequest,
-    pb::ListAccountsRequest
+    pb::ListAccountsRequest,
+    pb::ListTokensRequest,
+    pb::ListAuditEntriesRequest,
 );
 
 /// The largest page the server serves.

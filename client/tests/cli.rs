@@ -2,9 +2,11 @@
 //! failures look to people and to programs, and the 48-hour promise as the
 //! command line shows it.
 
+mod support;
+
 use std::{
     io::{BufRead, BufReader},
-    process::{Command, Output, Stdio},
+    process::{Command, Stdio},
     sync::{Arc, mpsc},
     time::{Duration, Instant},
 };
@@ -13,75 +15,7 @@ use jiff::{Timestamp, civil::DateTime, tz::TimeZone};
 use relais_core::{clock::ManualClock, ids::CaseRef};
 use relais_tests::{TestServer, World};
 use serde_json::Value;
-
-/// One run of `relais` with its environment, as a user's shell would give it.
-fn relais(url: &str, token: Option<&str>, args: &[&str]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_relais"));
-    command
-        .args(args)
-        .env("RELAIS_URL", url)
-        .env_remove("RELAIS_TOKEN")
-        .env("TZ", "Europe/Paris")
-        .stdin(Stdio::null());
-    if let Some(token) = token {
-        command.env("RELAIS_TOKEN", token);
-    }
-    let output = command.output().expect("the relais binary runs");
-    Run {
-        args: args.join(" "),
-        output,
-    }
-}
-
-struct Run {
-    args: String,
-    output: Output,
-}
-
-impl Run {
-    fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.output.stdout).into_owned()
-    }
-
-    fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.output.stderr).into_owned()
-    }
-
-    fn code(&self) -> Option<i32> {
-        self.output.status.code()
-    }
-
-    /// Asserts success and gives stdout.
-    fn ok(&self) -> String {
-        assert_eq!(
-            self.code(),
-            Some(0),
-            "relais {} failed\nstdout: {}\nstderr: {}",
-            self.args,
-            self.stdout(),
-            self.stderr()
-        );
-        self.stdout()
-    }
-
-    /// Asserts a failure (exit 1) and gives stderr.
-    fn failed(&self) -> String {
-        assert_eq!(
-            self.code(),
-            Some(1),
-            "relais {} should have failed\nstdout: {}\nstderr: {}",
-            self.args,
-            self.stdout(),
-            self.stderr()
-        );
-        self.stderr()
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout())
-            .unwrap_or_else(|e| panic!("relais {}: not JSON ({e}): {}", self.args, self.stdout()))
-    }
-}
+use support::relais;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn readme_walkthrough() {

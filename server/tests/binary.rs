@@ -6,7 +6,7 @@ use std::{
     process::{Child, Command, Output, Stdio},
 };
 
-use relais_client::{RelaisClient, pb};
+use relais_client::{ConnectOptions, RelaisClient, pb};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_relais-server");
 
@@ -28,11 +28,16 @@ fn database_url(directory: &Path) -> String {
     format!("sqlite://{}", directory.join("relais.db").display())
 }
 
-/// Starts the server on a free port and reads what it prints until it serves.
+/// Starts the server on a free port, in plaintext, and reads what it
+/// prints until it serves.
 fn start(directory: &Path) -> Running {
+    start_with(directory, &["--insecure-plaintext"])
+}
+
+fn start_with(directory: &Path, transport: &[&str]) -> Running {
     let mut child = Command::new(BINARY)
+        .args(transport)
         .args([
-            "--insecure-plaintext",
             "--listen",
             "127.0.0.1:0",
             "--database-url",
@@ -62,6 +67,47 @@ fn start(directory: &Path) -> Running {
     let _ = child.kill();
     let status = child.wait();
     panic!("relais-server ended before serving: {status:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_operator_makes_a_ca_and_certificates_and_serves_tls_with_them() {
+    let directory = tempfile::tempdir().unwrap();
+    let pki = directory.path().join("pki");
+    let pki = pki.to_str().unwrap();
+    let made = run(&["pki", "init", "--dir", pki]);
+    assert!(made.status.success(), "{made:?}");
+    let issued = run(&[
+        "pki",
+        "server-cert",
+        "--dir",
+        pki,
+        "--name",
+        "localhost",
+        "--name",
+        "127.0.0.1",
+    ]);
+    assert!(issued.status.success(), "{issued:?}");
+    let again = run(&["pki", "init", "--dir", pki]);
+    assert!(!again.status.success(), "a CA is never replaced by mistake");
+
+    let cert = format!("{pki}/server.pem");
+    let key = format!("{pki}/server.key");
+    let server = start_with(directory.path(), &["--tls-cert", &cert, "--tls-key", &key]);
+    assert!(server.url.starts_with("https://"), "{}", server.url);
+    let token = server.admin_token.clone().unwrap();
+    let options = ConnectOptions {
+        token: Some(token.clone()),
+        ca_cert_pem: Some(std::fs::read(format!("{pki}/ca.pem")).unwrap()),
+        client_identity: None,
+    };
+    let admin = RelaisClient::connect_with(&server.url, options)
+        .await
+        .expect("the client trusts the operator's CA");
+    admin.who_am_i().await.unwrap();
+
+    // Without the CA, the client trusts only the system's: refused.
+    let refused = RelaisClient::connect(&server.url, Some(&token)).await;
+    assert!(refused.is_err(), "an unknown CA is not trusted");
 }
 
 fn run(args: &[&str]) -> Output {

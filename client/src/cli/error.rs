@@ -66,7 +66,23 @@ impl Failure {
             ConnectError::Unreachable { .. } => Code::Unavailable,
             ConnectError::InvalidToken => Code::Unauthenticated,
         };
-        Failure::local(code, with_causes(error.to_string(), error.source()))
+        let message = with_causes(error.to_string(), error.source());
+        // rustls names the problem in its own terms; say what to do about it.
+        let hint = if message.contains("UnknownIssuer") {
+            Some(
+                "the server's certificate is not from an authority this machine trusts: \
+                 pass the CA's certificate with --ca-cert (or RELAIS_CA_CERT)",
+            )
+        } else if message.contains("NotValidForName") {
+            Some("the server's certificate is not for this host name: check --url")
+        } else {
+            None
+        };
+        let failure = Failure::local(code, message);
+        match hint {
+            Some(hint) => failure.with_hint(hint),
+            None => failure,
+        }
     }
 
     pub(crate) fn stdout_closed() -> Self {

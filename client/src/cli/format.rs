@@ -34,6 +34,18 @@ pub(crate) fn local_time(time: Option<&pbjson_types::Timestamp>) -> String {
         .unwrap_or_default()
 }
 
+/// `YYYY-MM-DD HH:MM:SS` in the local time zone, for records where the
+/// order of calls within a minute matters; empty when absent.
+pub(crate) fn local_time_seconds(time: Option<&pbjson_types::Timestamp>) -> String {
+    time.and_then(from_timestamp)
+        .map(|t| {
+            t.to_zoned(LOCAL.clone())
+                .strftime("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 /// `3 h 20 min`, `48 h`, `45 min`: an amount of time the way people say it,
 /// whatever its sign. Rounded up to the minute, so that a promise made a few
 /// seconds ago still shows its whole target and one due in 20 s is not "0 min".
@@ -294,5 +306,10 @@ mod tests {
         let shown = local_time(Some(&t));
         assert_eq!(shown.len(), "2026-11-22 10:15".len(), "{shown}");
         assert_eq!(local_time(None), "");
+        let precise = local_time_seconds(Some(&t));
+        assert!(
+            precise.starts_with(&shown) && precise.ends_with(":30"),
+            "{precise}"
+        );
     }
 }

@@ -1,13 +1,16 @@
 //! The `relais` command line: global options, then one module per command family.
 
 mod admin;
+mod audit;
 mod case;
+mod connection;
 mod context;
 mod error;
 mod format;
 mod input;
 mod named;
 mod output;
+mod profile;
 mod promise;
 mod resolve;
 mod sla;
@@ -18,11 +21,23 @@ use std::{fmt, process::ExitCode};
 
 use clap::{Args, Parser, Subcommand};
 
-use self::{context::Context, output::Output};
+use self::{connection::Connection, context::Context, output::Output};
 
 /// Exchange cases between partners and health-insurance funds.
+///
+/// The server and the credentials come from flags, else from environment
+/// variables, else from a profile of the configuration file (RELAIS_CONFIG,
+/// by default ~/.config/relais/config.toml):
+///
+///     default_profile = "paris"
+///     [profiles.paris]
+///     url = "https://relais.cpam-paris.example:50051"
+///     ca_cert = "ca.pem"            # relative to the file; ~/ is your home
+///     client_cert = "paris.pem"     # optional, with client_key
+///     client_key = "paris.key"
+///     token_file = "paris.token"    # optional; chmod 600
 #[derive(Debug, Parser)]
-#[command(name = "relais", version)]
+#[command(name = "relais", version, verbatim_doc_comment)]
 pub(crate) struct Cli {
     #[command(flatten)]
     global: Global,
@@ -32,23 +47,22 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Args)]
 struct Global {
-    /// The Relais server.
-    #[arg(
-        long,
-        env = "RELAIS_URL",
-        default_value = "http://127.0.0.1:50051",
-        global = true
-    )]
-    url: String,
-    /// Your bearer token (`rls_…`).
-    #[arg(long, env = "RELAIS_TOKEN", hide_env_values = true, global = true)]
-    token: Option<Token>,
+    // After each command's own flags in its help, which they would otherwise interleave.
     /// Print the server's response as JSON (errors too, on stdout).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, display_order = 900)]
     json: bool,
     /// Print only the essential value (an id, a reference, a token).
-    #[arg(short, long, global = true, conflicts_with = "json")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        conflicts_with = "json",
+        display_order = 901
+    )]
     quiet: bool,
+    // Last: its help heading applies to the flags that follow it.
+    #[command(flatten)]
+    transport: connection::Transport,
 }
 
 /// A bearer token, kept out of `Debug` so it cannot leak into a log or a panic message.
@@ -75,10 +89,11 @@ impl fmt::Debug for Token {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Organisations, accounts, tokens, promises and calendars (administrators).
+    /// Organisations, accounts, tokens, certificates, promises and calendars
+    /// (administrators).
     #[command(subcommand)]
     Admin(admin::AdminCommand),
-    /// The account the token belongs to.
+    /// The account the token (or the client certificate) belongs to.
     Whoami,
     /// Submit, follow and answer cases.
     #[command(subcommand)]
@@ -86,20 +101,29 @@ enum Command {
     /// How well the promises are kept.
     #[command(subcommand)]
     Sla(sla::SlaCommand),
+    /// Who read or changed what, when and from where (auditors).
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 pub(crate) async fn run(cli: Cli) -> ExitCode {
     let Cli { global, command } = cli;
     let streaming = matches!(&command, Command::Case(c) if c.is_stream());
     let out = Output::new(global.json, global.quiet, streaming);
-    // An empty RELAIS_TOKEN is an unset one, not a token made of nothing.
-    let token = global.token.filter(|t| !t.expose().trim().is_empty());
-    let ctx = Context::new(global.url, token, out);
+    let connection = match Connection::resolve(global.transport) {
+        Ok(connection) => connection,
+        Err(failure) => {
+            out.failure(&failure);
+            return ExitCode::FAILURE;
+        }
+    };
+    let ctx = Context::new(connection, out);
     let result = match command {
         Command::Admin(command) => admin::run(&ctx, command).await,
         Command::Whoami => whoami::run(&ctx).await,
         Command::Case(command) => case::run(&ctx, command).await,
         Command::Sla(command) => sla::run(&ctx, command).await,
+        Command::Audit(command) => audit::run(&ctx, command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -107,5 +131,17 @@ pub(crate) async fn run(cli: Cli) -> ExitCode {
             ctx.report(failure);
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

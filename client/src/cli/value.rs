@@ -2,7 +2,7 @@
 //! parsed when the command line is read so that a typo is a usage error that
 //! shows the expected form, before anything reaches the server.
 
-use jiff::{SignedDuration, Timestamp, civil};
+use jiff::{SignedDuration, Span, SpanRelativeTo, Timestamp, civil};
 use relais_core::validation::parse_iso_date;
 
 use super::format::local_zone;
@@ -24,6 +24,40 @@ pub(crate) fn instant(text: &str) -> Result<Timestamp, String> {
     local_zone()
         .to_timestamp(civil)
         .map_err(|e| format!("{text} cannot be placed in the local time zone: {e}"))
+}
+
+const SINCE_FORMS: &str = "expected a day as YYYY-MM-DD, or an instant as YYYY-MM-DD HH:MM \
+     (both in local time), or in RFC 3339 (2026-01-13T15:00:00Z)";
+
+/// An instant as [`instant`] reads it, or a day, which then starts at
+/// midnight in the local time zone: "since Monday" is typed as a date.
+pub(crate) fn instant_or_day(text: &str) -> Result<Timestamp, String> {
+    if let Ok(instant) = instant(text) {
+        return Ok(instant);
+    }
+    let day = date(text.trim()).map_err(|_| SINCE_FORMS.to_owned())?;
+    local_zone()
+        .to_timestamp(day.to_datetime(civil::Time::midnight()))
+        .map_err(|e| format!("{text} cannot be placed in the local time zone: {e}"))
+}
+
+const SPAN_FORMS: &str = "expected an amount of time such as 30d, 12h, 90m, 1h30m, 0s or \
+     \"2 days\" (a day is 24 hours)";
+
+/// A length of real time, such as a token's lifetime: jiff's friendly
+/// format (`30d`, `12h`, `1h30m`, `0s`, `2 days`) or ISO 8601 (`P30D`).
+/// Unlike [`duration`], seconds are allowed: a grace period may be none.
+pub(crate) fn span(text: &str) -> Result<SignedDuration, String> {
+    let span: Span = text.trim().parse().map_err(|_| SPAN_FORMS.to_owned())?;
+    // Months and years have no fixed length; days here are 24 hours, as
+    // the server counts a token's lifetime.
+    let amount = span
+        .to_duration(SpanRelativeTo::days_are_24_hours())
+        .map_err(|_| format!("{SPAN_FORMS}; months and years have no fixed length: use days"))?;
+    if amount.is_negative() {
+        return Err(format!("{text} is negative; {SPAN_FORMS}"));
+    }
+    Ok(amount)
 }
 
 const DURATION_FORMS: &str = "expected a duration such as 48h, 90m, 15d or 2d4h \
@@ -119,6 +153,45 @@ mod tests {
             assert!(error.contains("48h"), "{bad}: {error}");
         }
         assert!(duration("99999999999999999d").is_err());
+    }
+
+    #[test]
+    fn a_day_since_starts_at_local_midnight() {
+        let midnight: civil::DateTime = "2026-01-13T00:00".parse().unwrap();
+        let expected = local_zone().to_timestamp(midnight).unwrap();
+        assert_eq!(instant_or_day("2026-01-13"), Ok(expected));
+        assert_eq!(
+            instant_or_day("2026-01-13T15:00:00Z"),
+            instant("2026-01-13T15:00:00Z")
+        );
+        assert_eq!(
+            instant_or_day("2026-01-13 16:00"),
+            instant("2026-01-13 16:00")
+        );
+        let error = instant_or_day("yesterday").unwrap_err();
+        assert!(error.contains("YYYY-MM-DD"), "{error}");
+    }
+
+    #[test]
+    fn spans_have_days_of_24_hours_and_seconds() {
+        let h = SignedDuration::from_hours;
+        assert_eq!(span("30d"), Ok(h(720)));
+        assert_eq!(span("12h"), Ok(h(12)));
+        assert_eq!(span("1h30m"), Ok(SignedDuration::from_mins(90)));
+        assert_eq!(span("2 days"), Ok(h(48)));
+        assert_eq!(span("P30D"), Ok(h(720)));
+        assert_eq!(span("1w"), Ok(h(168)));
+        assert_eq!(span("0s"), Ok(SignedDuration::ZERO));
+    }
+
+    #[test]
+    fn bad_spans_name_the_expected_form() {
+        for bad in ["banana", "", "30", "-1h", "1h ago"] {
+            let error = span(bad).unwrap_err();
+            assert!(error.contains("30d"), "{bad}: {error}");
+        }
+        let months = span("2mo").unwrap_err();
+        assert!(months.contains("use days"), "{months}");
     }
 
     #[test]

@@ -1,7 +1,9 @@
-//! `relais admin`: organisations, accounts, tokens, and the promises funds make.
+//! `relais admin`: organisations, accounts and their credentials, and the
+//! promises funds make.
 
 mod account;
 mod calendar;
+mod cert;
 mod org;
 mod sla_policy;
 mod token;
@@ -21,6 +23,9 @@ pub(crate) enum AdminCommand {
     /// Bearer tokens of accounts.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Client certificates that stand for accounts.
+    #[command(subcommand)]
+    Cert(cert::CertCommand),
     /// What funds promise on each category of cases.
     #[command(subcommand)]
     SlaPolicy(sla_policy::SlaPolicyCommand),
@@ -34,6 +39,7 @@ pub(crate) async fn run(ctx: &Context, command: AdminCommand) -> Result<(), Fail
         AdminCommand::Org(command) => org::run(ctx, command).await,
         AdminCommand::Account(command) => account::run(ctx, command).await,
         AdminCommand::Token(command) => token::run(ctx, command).await,
+        AdminCommand::Cert(command) => cert::run(ctx, command).await,
         AdminCommand::SlaPolicy(command) => sla_policy::run(ctx, command).await,
         AdminCommand::Calendar(command) => calendar::run(ctx, command).await,
     }
