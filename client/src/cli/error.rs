@@ -110,7 +110,10 @@ impl Failure {
     /// The lines for stderr.
     pub(crate) fn human(&self) -> String {
         let mut text = if !self.violations.is_empty() {
-            let mut text = format!("relais: invalid request ({}):\n", code_name(self.code));
+            let mut text = format!(
+                "relais: invalid request ({}):\n",
+                relais_proto::code_name(self.code)
+            );
             for violation in &self.violations {
                 text.push_str(&format!(
                     "  {}: {}\n",
@@ -119,7 +122,11 @@ impl Failure {
             }
             text
         } else if self.from_server {
-            format!("relais: {}: {}\n", code_name(self.code), self.message)
+            format!(
+                "relais: {}: {}\n",
+                relais_proto::code_name(self.code),
+                self.message
+            )
         } else {
             format!("relais: {}\n", self.message)
         };
@@ -133,7 +140,7 @@ impl Failure {
     pub(crate) fn json(&self) -> ErrorJson<'_> {
         ErrorJson {
             error: ErrorFields {
-                code: code_name(self.code),
+                code: relais_proto::code_name(self.code),
                 message: &self.message,
                 field_violations: &self.violations,
             },
@@ -195,29 +202,6 @@ fn with_causes(mut text: String, mut source: Option<&(dyn std::error::Error + 's
         source = cause.source();
     }
     text
-}
-
-/// The canonical name of a gRPC code, as other gRPC tools print it.
-pub(crate) fn code_name(code: Code) -> &'static str {
-    match code {
-        Code::Ok => "OK",
-        Code::Cancelled => "CANCELLED",
-        Code::Unknown => "UNKNOWN",
-        Code::InvalidArgument => "INVALID_ARGUMENT",
-        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
-        Code::NotFound => "NOT_FOUND",
-        Code::AlreadyExists => "ALREADY_EXISTS",
-        Code::PermissionDenied => "PERMISSION_DENIED",
-        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
-        Code::FailedPrecondition => "FAILED_PRECONDITION",
-        Code::Aborted => "ABORTED",
-        Code::OutOfRange => "OUT_OF_RANGE",
-        Code::Unimplemented => "UNIMPLEMENTED",
-        Code::Internal => "INTERNAL",
-        Code::Unavailable => "UNAVAILABLE",
-        Code::DataLoss => "DATA_LOSS",
-        Code::Unauthenticated => "UNAUTHENTICATED",
-    }
 }
 
 #[cfg(test)]

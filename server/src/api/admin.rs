@@ -16,7 +16,7 @@ use relais_proto::{
 };
 use tonic::{Request, Response, Status};
 
-use super::{ApiError, Context, Trail, page_size, request_id};
+use super::{ApiError, Context, Trail, optional, page_size, request_id};
 use crate::{
     auth::{
         hex,
@@ -84,12 +84,12 @@ impl<S: Store> AdminApi<S> {
                 .map_err(|()| violations.add("kind", format!("unknown value {value}")))
                 .ok(),
         };
-        let departement = match body.departement.trim() {
-            "" => None,
-            code => Departement::parse(code)
-                .map_err(|e| violations.add("departement", e.to_string()))
-                .ok(),
-        };
+        let departement = optional(
+            &mut violations,
+            "departement",
+            &body.departement,
+            Departement::parse,
+        );
         let size = page_size(&mut violations, body.page_size);
         if !violations.is_empty() {
             return Err(Error::Invalid(violations).into());
@@ -154,12 +154,12 @@ impl<S: Store> AdminApi<S> {
         policy::authorize_action(&principal, Action::ListAccounts)?;
         let body = request.into_inner();
         let mut violations = Violations::default();
-        let organisation = match body.organisation_id.trim() {
-            "" => None,
-            id => OrganisationId::parse(id)
-                .map_err(|reason| violations.add("organisation_id", reason))
-                .ok(),
-        };
+        let organisation = optional(
+            &mut violations,
+            "organisation_id",
+            &body.organisation_id,
+            OrganisationId::parse,
+        );
         let size = page_size(&mut violations, body.page_size);
         if !violations.is_empty() {
             return Err(Error::Invalid(violations).into());
@@ -233,12 +233,12 @@ impl<S: Store> AdminApi<S> {
         policy::authorize_action(&principal, Action::ListTokens)?;
         let body = request.into_inner();
         let mut violations = Violations::default();
-        let account = match body.account_id.trim() {
-            "" => None,
-            id => AccountId::parse(id)
-                .map_err(|reason| violations.add("account_id", reason))
-                .ok(),
-        };
+        let account = optional(
+            &mut violations,
+            "account_id",
+            &body.account_id,
+            AccountId::parse,
+        );
         let size = page_size(&mut violations, body.page_size);
         if !violations.is_empty() {
             return Err(Error::Invalid(violations).into());

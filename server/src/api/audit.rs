@@ -7,7 +7,7 @@ use relais_proto::{
 };
 use tonic::{Request, Response, Status};
 
-use super::{ApiError, Context, Trail, page_size};
+use super::{ApiError, Context, Trail, optional, page_size};
 use crate::{
     auth::policy::{self, Action},
     store::{AuditEntry, AuditFilter, PageRequest, Store},
@@ -53,13 +53,12 @@ impl<S: Store> AuditApi<S> {
                 Err(reason) => violations.add("case_ref", reason),
             },
         }
-        match body.account_id.trim() {
-            "" => {}
-            id => match AccountId::parse(id) {
-                Ok(id) => filter.account = Some(id),
-                Err(reason) => violations.add("account_id", reason),
-            },
-        }
+        filter.account = optional(
+            &mut violations,
+            "account_id",
+            &body.account_id,
+            AccountId::parse,
+        );
         if let Some(since) = &body.since {
             match convert::from_timestamp(since) {
                 Some(since) => filter.since = Some(since),

@@ -19,7 +19,7 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response};
 
-use super::{ApiError, Context, Trail, page_size, request_id};
+use super::{ApiError, Context, Trail, optional, page_size, request_id};
 use crate::{
     auth::{
         Principal,
@@ -145,12 +145,12 @@ impl<S: Store> CaseApi<S> {
         let mut violations = Violations::default();
         let statuses = wire_list::<Status>(&mut violations, "statuses", &body.statuses);
         let categories = wire_list::<Category>(&mut violations, "categories", &body.categories);
-        let handler = match body.handler_organisation_id.trim() {
-            "" => None,
-            id => OrganisationId::parse(id)
-                .map_err(|reason| violations.add("handler_organisation_id", reason))
-                .ok(),
-        };
+        let handler = optional(
+            &mut violations,
+            "handler_organisation_id",
+            &body.handler_organisation_id,
+            OrganisationId::parse,
+        );
         let size = page_size(&mut violations, body.page_size);
         let due_before = match &body.due_before {
             None => None,

@@ -163,6 +163,22 @@ fn request_id(violations: &mut Violations, value: &str) -> Option<RequestId> {
 }
 
 /// A page size from the wire: 0 means the listing's default; negative is refused.
+/// An optional filter: `None` when `text` is blank, else what `parse` makes
+/// of it, a failure noted against `field`.
+fn optional<T, E: ToString>(
+    violations: &mut Violations,
+    field: &str,
+    text: &str,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Option<T> {
+    match text.trim() {
+        "" => None,
+        text => parse(text)
+            .map_err(|error| violations.add(field, error.to_string()))
+            .ok(),
+    }
+}
+
 fn page_size(violations: &mut Violations, size: i32) -> u32 {
     u32::try_from(size).unwrap_or_else(|_| {
         violations.add("page_size", "must not be negative");

@@ -103,35 +103,12 @@ impl Trail {
                 .as_ref()
                 .map(|(.., credential)| credential.clone()),
             request_id: notes.request_id.clone(),
-            outcome: code_name(code).to_owned(),
+            outcome: relais_proto::code_name(code).to_owned(),
         };
         if reads && code == Code::Ok {
             // Only what was shown in full: a redacted view reads no beneficiary data.
             return notes.cases.iter().map(|case| entry(Some(case))).collect();
         }
         vec![entry(notes.cases.first())]
-    }
-}
-
-/// The canonical name of a gRPC status code, as in the gRPC specification.
-pub(super) fn code_name(code: Code) -> &'static str {
-    match code {
-        Code::Ok => "OK",
-        Code::Cancelled => "CANCELLED",
-        Code::Unknown => "UNKNOWN",
-        Code::InvalidArgument => "INVALID_ARGUMENT",
-        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
-        Code::NotFound => "NOT_FOUND",
-        Code::AlreadyExists => "ALREADY_EXISTS",
-        Code::PermissionDenied => "PERMISSION_DENIED",
-        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
-        Code::FailedPrecondition => "FAILED_PRECONDITION",
-        Code::Aborted => "ABORTED",
-        Code::OutOfRange => "OUT_OF_RANGE",
-        Code::Unimplemented => "UNIMPLEMENTED",
-        Code::Internal => "INTERNAL",
-        Code::Unavailable => "UNAVAILABLE",
-        Code::DataLoss => "DATA_LOSS",
-        Code::Unauthenticated => "UNAUTHENTICATED",
     }
 }

@@ -25,123 +25,68 @@ use relais_proto::convert::CaseView;
 use super::Principal;
 use crate::store::CaseScope;
 
-/// Everything a caller can ask the API for: one action per RPC, two where an
-/// RPC does two different things.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    SubmitCase,
-    GetCase,
-    ListCases,
+/// Declares the actions with the RPC each is asked with, so that the list of
+/// actions, [`Action::ALL`] and [`Action::rpc`] cannot disagree.
+macro_rules! actions {
+    ($($(#[$doc:meta])* $action:ident => $rpc:literal,)*) => {
+        /// Everything a caller can ask the API for: one action per RPC, two
+        /// where an RPC does two different things.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action {
+            $($(#[$doc])* $action,)*
+        }
+
+        impl Action {
+            pub const ALL: &[Action] = &[$(Action::$action,)*];
+
+            /// The RPC this action is asked with, as gRPC names it.
+            pub const fn rpc(self) -> &'static str {
+                match self {
+                    $(Action::$action => $rpc,)*
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    SubmitCase => "/relais.v1.CaseService/SubmitCase",
+    GetCase => "/relais.v1.CaseService/GetCase",
+    ListCases => "/relais.v1.CaseService/ListCases",
     /// A message the other side reads.
-    PostMessage,
+    PostMessage => "/relais.v1.CaseService/PostMessage",
     /// An internal note of the handling organisation.
-    PostInternalNote,
-    TakeCase,
-    RequestInformation,
-    ResolveCase,
-    CloseCase,
-    ReopenCase,
-    TransferCase,
-    WithdrawCase,
-    WatchCases,
-    CreateOrganisation,
-    ListOrganisations,
-    CreateAccount,
-    ListAccounts,
-    DisableAccount,
-    IssueToken,
-    ListTokens,
-    RevokeToken,
-    RotateToken,
-    BindCertificate,
-    ListCertificates,
-    UnbindCertificate,
-    WhoAmI,
-    SetSlaPolicy,
-    ListSlaPolicies,
-    SetOrganisationCalendar,
-    GetOrganisationCalendar,
-    GetReport,
-    ListAuditEntries,
+    PostInternalNote => "/relais.v1.CaseService/PostMessage",
+    TakeCase => "/relais.v1.CaseService/TakeCase",
+    RequestInformation => "/relais.v1.CaseService/RequestInformation",
+    ResolveCase => "/relais.v1.CaseService/ResolveCase",
+    CloseCase => "/relais.v1.CaseService/CloseCase",
+    ReopenCase => "/relais.v1.CaseService/ReopenCase",
+    TransferCase => "/relais.v1.CaseService/TransferCase",
+    WithdrawCase => "/relais.v1.CaseService/WithdrawCase",
+    WatchCases => "/relais.v1.CaseService/WatchCases",
+    CreateOrganisation => "/relais.v1.AdminService/CreateOrganisation",
+    ListOrganisations => "/relais.v1.AdminService/ListOrganisations",
+    CreateAccount => "/relais.v1.AdminService/CreateAccount",
+    ListAccounts => "/relais.v1.AdminService/ListAccounts",
+    DisableAccount => "/relais.v1.AdminService/DisableAccount",
+    IssueToken => "/relais.v1.AdminService/IssueToken",
+    ListTokens => "/relais.v1.AdminService/ListTokens",
+    RevokeToken => "/relais.v1.AdminService/RevokeToken",
+    RotateToken => "/relais.v1.AdminService/RotateToken",
+    BindCertificate => "/relais.v1.AdminService/BindCertificate",
+    ListCertificates => "/relais.v1.AdminService/ListCertificates",
+    UnbindCertificate => "/relais.v1.AdminService/UnbindCertificate",
+    WhoAmI => "/relais.v1.AdminService/WhoAmI",
+    SetSlaPolicy => "/relais.v1.AdminService/SetSlaPolicy",
+    ListSlaPolicies => "/relais.v1.AdminService/ListSlaPolicies",
+    SetOrganisationCalendar => "/relais.v1.AdminService/SetOrganisationCalendar",
+    GetOrganisationCalendar => "/relais.v1.AdminService/GetOrganisationCalendar",
+    GetReport => "/relais.v1.SlaService/GetReport",
+    ListAuditEntries => "/relais.v1.AuditService/ListAuditEntries",
 }
 
 impl Action {
-    pub const ALL: [Action; 32] = {
-        use Action::*;
-        [
-            SubmitCase,
-            GetCase,
-            ListCases,
-            PostMessage,
-            PostInternalNote,
-            TakeCase,
-            RequestInformation,
-            ResolveCase,
-            CloseCase,
-            ReopenCase,
-            TransferCase,
-            WithdrawCase,
-            WatchCases,
-            CreateOrganisation,
-            ListOrganisations,
-            CreateAccount,
-            ListAccounts,
-            DisableAccount,
-            IssueToken,
-            ListTokens,
-            RevokeToken,
-            RotateToken,
-            BindCertificate,
-            ListCertificates,
-            UnbindCertificate,
-            WhoAmI,
-            SetSlaPolicy,
-            ListSlaPolicies,
-            SetOrganisationCalendar,
-            GetOrganisationCalendar,
-            GetReport,
-            ListAuditEntries,
-        ]
-    };
-
-    /// The RPC this action is asked with, as gRPC names it.
-    pub const fn rpc(self) -> &'static str {
-        use Action::*;
-        match self {
-            SubmitCase => "/relais.v1.CaseService/SubmitCase",
-            GetCase => "/relais.v1.CaseService/GetCase",
-            ListCases => "/relais.v1.CaseService/ListCases",
-            PostMessage | PostInternalNote => "/relais.v1.CaseService/PostMessage",
-            TakeCase => "/relais.v1.CaseService/TakeCase",
-            RequestInformation => "/relais.v1.CaseService/RequestInformation",
-            ResolveCase => "/relais.v1.CaseService/ResolveCase",
-            CloseCase => "/relais.v1.CaseService/CloseCase",
-            ReopenCase => "/relais.v1.CaseService/ReopenCase",
-            TransferCase => "/relais.v1.CaseService/TransferCase",
-            WithdrawCase => "/relais.v1.CaseService/WithdrawCase",
-            WatchCases => "/relais.v1.CaseService/WatchCases",
-            CreateOrganisation => "/relais.v1.AdminService/CreateOrganisation",
-            ListOrganisations => "/relais.v1.AdminService/ListOrganisations",
-            CreateAccount => "/relais.v1.AdminService/CreateAccount",
-            ListAccounts => "/relais.v1.AdminService/ListAccounts",
-            DisableAccount => "/relais.v1.AdminService/DisableAccount",
-            IssueToken => "/relais.v1.AdminService/IssueToken",
-            ListTokens => "/relais.v1.AdminService/ListTokens",
-            RevokeToken => "/relais.v1.AdminService/RevokeToken",
-            RotateToken => "/relais.v1.AdminService/RotateToken",
-            BindCertificate => "/relais.v1.AdminService/BindCertificate",
-            ListCertificates => "/relais.v1.AdminService/ListCertificates",
-            UnbindCertificate => "/relais.v1.AdminService/UnbindCertificate",
-            WhoAmI => "/relais.v1.AdminService/WhoAmI",
-            SetSlaPolicy => "/relais.v1.AdminService/SetSlaPolicy",
-            ListSlaPolicies => "/relais.v1.AdminService/ListSlaPolicies",
-            SetOrganisationCalendar => "/relais.v1.AdminService/SetOrganisationCalendar",
-            GetOrganisationCalendar => "/relais.v1.AdminService/GetOrganisationCalendar",
-            GetReport => "/relais.v1.SlaService/GetReport",
-            ListAuditEntries => "/relais.v1.AuditService/ListAuditEntries",
-        }
-    }
-
     /// Whether the action concerns one case, so that the caller's relation
     /// to it matters.
     pub const fn on_a_case(self) -> bool {
@@ -567,7 +512,7 @@ mod tests {
     #[test]
     fn every_action_role_and_relation_is_decided_as_the_table_says() {
         let rows: BTreeSet<String> = TABLE.iter().map(|(a, _)| format!("{a:?}")).collect();
-        for action in Action::ALL {
+        for &action in Action::ALL {
             assert!(
                 rows.contains(&format!("{action:?}")),
                 "{action:?} has no row in the table"
@@ -594,7 +539,7 @@ mod tests {
 
     #[test]
     fn only_actions_on_a_case_depend_on_the_relation() {
-        for action in Action::ALL {
+        for &action in Action::ALL {
             for role in ROLES {
                 let decisions: BTreeSet<String> = Relation::ALL
                     .iter()
