@@ -39,7 +39,8 @@ use tonic::{
 
 use pb::{
     admin_service_client::AdminServiceClient, audit_service_client::AuditServiceClient,
-    case_service_client::CaseServiceClient, sla_service_client::SlaServiceClient,
+    batch_service_client::BatchServiceClient, case_service_client::CaseServiceClient,
+    sla_service_client::SlaServiceClient,
 };
 
 /// How long a unary call may take before the client gives up.
@@ -156,6 +157,7 @@ pub struct RelaisClient {
     admin: AdminServiceClient<Authed>,
     sla: SlaServiceClient<Authed>,
     audit: AuditServiceClient<Authed>,
+    batches: BatchServiceClient<Authed>,
     retry: RetryPolicy,
 }
 
@@ -315,7 +317,8 @@ impl RelaisClient {
             cases: CaseServiceClient::with_interceptor(channel.clone(), auth.clone()),
             admin: AdminServiceClient::with_interceptor(channel.clone(), auth.clone()),
             sla: SlaServiceClient::with_interceptor(channel.clone(), auth.clone()),
-            audit: AuditServiceClient::with_interceptor(channel, auth),
+            audit: AuditServiceClient::with_interceptor(channel.clone(), auth.clone()),
+            batches: BatchServiceClient::with_interceptor(channel, auth),
             retry: RetryPolicy::default(),
         })
     }
@@ -566,6 +569,57 @@ impl RelaisClient {
             start_sequence,
             events: response.into_inner(),
         })
+    }
+
+    // ------------------------------------------------------------ batches
+
+    /// Sends a prefecture affiliation file: `header`, then `rows` in file
+    /// order as they come, so that neither side holds the whole file. The
+    /// server answers one result per row as its household is stored.
+    ///
+    /// Not retried as a call: if it fails halfway, send the whole file again
+    /// with the same header. Rows already stored come back with their
+    /// first result (`replayed`), and the others are processed.
+    pub async fn upload_affiliations(
+        &self,
+        header: pb::BatchHeader,
+        rows: impl futures::Stream<Item = pb::AffiliationRow> + Send + 'static,
+    ) -> Result<Streaming<pb::UploadAffiliationsResponse>, Status> {
+        use futures::StreamExt as _;
+        use pb::upload_affiliations_request::Item;
+        let first = pb::UploadAffiliationsRequest {
+            item: Some(Item::Header(header)),
+        };
+        let messages = futures::stream::once(async move { first }).chain(rows.map(|row| {
+            pb::UploadAffiliationsRequest {
+                item: Some(Item::Row(row)),
+            }
+        }));
+        let mut batches = self.batches.clone();
+        batches
+            .upload_affiliations(messages)
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    pub async fn list_batches(
+        &self,
+        request: pb::ListBatchesRequest,
+    ) -> Result<pb::ListBatchesResponse, Status> {
+        self.call(&self.batches, request, |mut c, r| async move {
+            c.list_batches(r).await
+        })
+        .await
+    }
+
+    pub async fn get_batch(
+        &self,
+        request: pb::GetBatchRequest,
+    ) -> Result<pb::GetBatchResponse, Status> {
+        self.call(&self.batches, request, |mut c, r| async move {
+            c.get_batch(r).await
+        })
+        .await
     }
 
     // ------------------------------------------------------------ administration

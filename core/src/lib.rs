@@ -1,7 +1,9 @@
 //! Relais domain, shared by the server and the client: beneficiary identifiers,
 //! organisations and roles, cases and their lifecycle, validation of what
-//! partners send. Pure: no I/O, and time is always passed in.
+//! partners send, prefecture batch files. Pure: no I/O of its own (batch files
+//! are read from any `Read` the caller opens), and time is always passed in.
 
+pub mod batch;
 pub mod case;
 pub mod clock;
 pub mod error;

@@ -118,6 +118,17 @@ pub fn parse_iso_date(text: &str) -> Result<Date, String> {
         .map_err(|_| format!("{text} is not a calendar date"))
 }
 
+/// Parses an ISO 3166-1 alpha-2 country code (`ua` → `UA`); the reason names
+/// the expected form.
+pub fn parse_country_code(text: &str) -> Result<String, String> {
+    let code = text.trim();
+    if code.len() == 2 && code.chars().all(|c| c.is_ascii_alphabetic()) {
+        Ok(code.to_ascii_uppercase())
+    } else {
+        Err("expected an ISO 3166-1 alpha-2 country code such as UA or FR".to_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

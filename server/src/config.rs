@@ -28,6 +28,7 @@ pub struct Config {
     pub tokens: TokensConfig,
     pub limits: LimitsConfig,
     pub audit: AuditConfig,
+    pub batches: BatchesConfig,
     /// Serve without TLS. Only for development: plaintext is refused
     /// unless this is set, and even then only on a loopback address.
     pub insecure_plaintext: bool,
@@ -155,6 +156,35 @@ impl Default for AuditConfig {
     }
 }
 
+/// Prefecture affiliation files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BatchesConfig {
+    /// Rows (persons) one file may hold.
+    pub max_rows: u64,
+    /// Bytes one row may take, all its cells together.
+    pub max_row_bytes: usize,
+}
+
+impl Default for BatchesConfig {
+    fn default() -> Self {
+        let limits = relais_core::batch::BatchLimits::default();
+        BatchesConfig {
+            max_rows: limits.max_rows,
+            max_row_bytes: limits.max_row_bytes,
+        }
+    }
+}
+
+impl BatchesConfig {
+    pub fn limits(&self) -> relais_core::batch::BatchLimits {
+        relais_core::batch::BatchLimits {
+            max_rows: self.max_rows,
+            max_row_bytes: self.max_row_bytes,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -166,6 +196,7 @@ impl Default for Config {
             tokens: TokensConfig::default(),
             limits: LimitsConfig::default(),
             audit: AuditConfig::default(),
+            batches: BatchesConfig::default(),
             insecure_plaintext: false,
         }
     }

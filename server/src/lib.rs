@@ -23,14 +23,15 @@ use relais_core::{
 };
 use relais_proto::v1::{
     admin_service_server::AdminServiceServer, audit_service_server::AuditServiceServer,
-    case_service_server::CaseServiceServer, sla_service_server::SlaServiceServer,
+    batch_service_server::BatchServiceServer, case_service_server::CaseServiceServer,
+    sla_service_server::SlaServiceServer,
 };
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::{Server, server::TcpIncoming};
 
 use crate::{
-    api::{AdminApi, AuditApi, CaseApi, Context, SlaApi},
+    api::{AdminApi, AuditApi, BatchApi, CaseApi, Context, SlaApi},
     audit::AuditLog,
     auth::{
         Authenticator, TokenSettings,
@@ -254,6 +255,9 @@ async fn serve<S: Store>(
     health_reporter
         .set_serving::<AuditServiceServer<AuditApi<S>>>()
         .await;
+    health_reporter
+        .set_serving::<BatchServiceServer<BatchApi<S>>>()
+        .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(relais_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -277,6 +281,11 @@ async fn serve<S: Store>(
         )
         .add_service(
             SlaServiceServer::new(SlaApi::new(ctx.clone()))
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            BatchServiceServer::new(BatchApi::new(ctx.clone(), config.batches.limits()))
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
         )

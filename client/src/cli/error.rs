@@ -92,6 +92,16 @@ impl Failure {
         }
     }
 
+    /// The same failure, not printed again: the output already holds it (a
+    /// report in JSON, which a second JSON document would make unparsable),
+    /// and only the exit status is left to tell.
+    pub(crate) fn shown(self) -> Self {
+        Failure {
+            silent: true,
+            ..self
+        }
+    }
+
     pub(crate) fn with_hint(self, hint: impl Into<String>) -> Self {
         Failure {
             hint: Some(hint.into()),

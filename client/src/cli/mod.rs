@@ -2,6 +2,7 @@
 
 mod admin;
 mod audit;
+mod batch;
 mod case;
 mod connection;
 mod context;
@@ -104,12 +105,29 @@ enum Command {
     /// Who read or changed what, when and from where (auditors).
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Prefecture affiliation files: one case per household.
+    #[command(subcommand)]
+    Batch(batch::BatchCommand),
 }
 
 pub(crate) async fn run(cli: Cli) -> ExitCode {
     let Cli { global, command } = cli;
     let streaming = matches!(&command, Command::Case(c) if c.is_stream());
     let out = Output::new(global.json, global.quiet, streaming);
+    let command = match command {
+        // Resolving the connection reads the profile, the token file and the
+        // certificates: a command that needs no server must not fail on them.
+        Command::Batch(batch) if batch.is_offline() => {
+            return match batch::run_offline(&out, batch) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(failure) => {
+                    out.failure(&failure);
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        command => command,
+    };
     let connection = match Connection::resolve(global.transport) {
         Ok(connection) => connection,
         Err(failure) => {
@@ -124,6 +142,7 @@ pub(crate) async fn run(cli: Cli) -> ExitCode {
         Command::Case(command) => case::run(&ctx, command).await,
         Command::Sla(command) => sla::run(&ctx, command).await,
         Command::Audit(command) => audit::run(&ctx, command).await,
+        Command::Batch(command) => batch::run(&ctx, command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

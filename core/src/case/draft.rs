@@ -14,7 +14,7 @@ use crate::{
     text::{self, Lines, limits},
     validation::{
         FieldIssue, Validated, Violations, earliest_date_on_earth, latest_date_on_earth,
-        parse_iso_date,
+        parse_country_code, parse_iso_date,
     },
 };
 
@@ -102,6 +102,15 @@ struct Checker {
 }
 
 impl Checker {
+    fn new(now: Timestamp) -> Self {
+        Checker {
+            violations: Violations::default(),
+            warnings: Vec::new(),
+            today: latest_date_on_earth(now),
+            earliest_today: earliest_date_on_earth(now),
+        }
+    }
+
     fn warn(&mut self, field: impl Into<String>, reason: impl Into<String>) {
         self.warnings.push(FieldIssue {
             field: field.into(),
@@ -312,16 +321,9 @@ impl Checker {
         };
         let nationality = match draft.nationality.trim() {
             "" => None,
-            code if code.len() == 2 && code.chars().all(|c| c.is_ascii_alphabetic()) => {
-                Some(code.to_ascii_uppercase())
-            }
-            _ => {
-                self.reject(
-                    "beneficiary.nationality",
-                    "expected an ISO 3166-1 alpha-2 country code such as UA or FR",
-                );
-                None
-            }
+            code => parse_country_code(code)
+                .map_err(|reason| self.reject("beneficiary.nationality", reason))
+                .ok(),
         };
         let residence = match &draft.residence {
             None => None,
@@ -476,16 +478,30 @@ impl Checker {
     }
 }
 
+impl BeneficiaryDraft {
+    /// Validates the beneficiary alone at instant `now`, with the rules, reasons
+    /// and field paths (`beneficiary.nir`…) it has inside a whole case, so that
+    /// a batch row is judged exactly as a submitted case would be.
+    pub fn validate(&self, now: Timestamp) -> Result<Validated<Beneficiary>, Violations> {
+        let mut c = Checker::new(now);
+        let beneficiary = c.beneficiary(self);
+        let Checker {
+            violations,
+            warnings,
+            ..
+        } = c;
+        match beneficiary {
+            Some(value) if violations.is_empty() => Ok(Validated { value, warnings }),
+            _ => Err(violations),
+        }
+    }
+}
+
 impl CaseDraft {
     /// Validates the whole draft at instant `now`: either a [`NewCase`] with
     /// its warnings, or every violation found.
     pub fn validate(&self, now: Timestamp) -> Result<Validated<NewCase>, Violations> {
-        let mut c = Checker {
-            violations: Violations::default(),
-            warnings: Vec::new(),
-            today: latest_date_on_earth(now),
-            earliest_today: earliest_date_on_earth(now),
-        };
+        let mut c = Checker::new(now);
         if self.category.is_none() {
             let names: Vec<&str> = Category::ALL.iter().map(|k| k.as_str()).collect();
             c.reject(
@@ -1016,6 +1032,32 @@ mod tests {
         assert_rejected(&draft, "beneficiary.preferred_language", "ISO 639-1");
         beneficiary(&mut draft).preferred_language = "u1".into();
         assert_rejected(&draft, "beneficiary.preferred_language", "ISO 639-1");
+    }
+
+    #[test]
+    fn a_beneficiary_alone_is_judged_as_inside_a_case() {
+        let draft = valid_draft();
+        let alone = draft.beneficiary.as_ref().unwrap().validate(now()).unwrap();
+        let whole = draft.validate(now()).unwrap();
+        assert_eq!(alone.value, whole.value.beneficiary);
+
+        let mut draft = valid_draft();
+        beneficiary(&mut draft).nir = "295109912611199".into();
+        beneficiary(&mut draft).agdref_number = "123456789".into();
+        let alone = draft
+            .beneficiary
+            .as_ref()
+            .unwrap()
+            .validate(now())
+            .unwrap_err();
+        assert_eq!(alone, draft.validate(now()).unwrap_err());
+        assert!(alone.has("beneficiary.nir"));
+
+        let mut draft = valid_draft();
+        beneficiary(&mut draft).agdref_number = "123456789".into();
+        let alone = draft.beneficiary.as_ref().unwrap().validate(now()).unwrap();
+        assert_eq!(alone.warnings, draft.validate(now()).unwrap().warnings);
+        assert_eq!(fields(&alone.warnings), ["beneficiary.agdref_number"]);
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub enum ApiError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// A client stream that failed as it was read: its status stands.
+    #[error("{}", .0.message())]
+    Stream(Status),
 }
 
 impl From<ApiError> for Status {
@@ -33,6 +36,7 @@ impl From<ApiError> for Status {
                 ErrorDetails::with_retry_info(Some(retry_after)),
             ),
             ApiError::Auth(e) => Status::unauthenticated(e.to_string()),
+            ApiError::Stream(status) => status,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod admin;
 mod audit;
+mod batch;
 mod case;
 mod error;
 mod sla;
@@ -29,6 +30,7 @@ use tonic::{Request, Response, Status};
 
 pub use admin::AdminApi;
 pub use audit::AuditApi;
+pub use batch::BatchApi;
 pub use case::CaseApi;
 pub use error::ApiError;
 pub use sla::SlaApi;
@@ -162,7 +164,6 @@ fn request_id(violations: &mut Violations, value: &str) -> Option<RequestId> {
         .ok()
 }
 
-/// A page size from the wire: 0 means the listing's default; negative is refused.
 /// An optional filter: `None` when `text` is blank, else what `parse` makes
 /// of it, a failure noted against `field`.
 fn optional<T, E: ToString>(
@@ -179,6 +180,7 @@ fn optional<T, E: ToString>(
     }
 }
 
+/// A page size from the wire: 0 means the listing's default; negative is refused.
 fn page_size(violations: &mut Violations, size: i32) -> u32 {
     u32::try_from(size).unwrap_or_else(|_| {
         violations.add("page_size", "must not be negative");

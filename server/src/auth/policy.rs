@@ -18,7 +18,7 @@
 use relais_core::{
     Error,
     case::{Case, CaseEvent, Command, Message},
-    org::{OrganisationId, Role},
+    org::{OrganisationId, OrganisationKind, Role},
 };
 use relais_proto::convert::CaseView;
 
@@ -84,6 +84,10 @@ actions! {
     GetOrganisationCalendar => "/relais.v1.AdminService/GetOrganisationCalendar",
     GetReport => "/relais.v1.SlaService/GetReport",
     ListAuditEntries => "/relais.v1.AuditService/ListAuditEntries",
+    /// Prefectures only: see [`authorize_action`].
+    UploadAffiliations => "/relais.v1.BatchService/UploadAffiliations",
+    ListBatches => "/relais.v1.BatchService/ListBatches",
+    GetBatch => "/relais.v1.BatchService/GetBatch",
 }
 
 impl Action {
@@ -123,6 +127,8 @@ impl Action {
                 | GetOrganisationCalendar
                 | GetReport
                 | ListAuditEntries
+                | ListBatches
+                | GetBatch
         )
     }
 
@@ -190,6 +196,7 @@ const AUDITORS_ONLY: &str = "reserved to auditors";
 const NOT_FOR_ADMINISTRATORS: &str =
     "administrators manage organisations and accounts; they do not act on cases";
 const AUDITORS_READ_THE_TRAIL: &str = "auditors read the audit trail, and nothing else";
+const PREFECTURES_ONLY: &str = "only prefectures' partner accounts send affiliation files";
 
 /// The table: role × action × relation. `relation` is ignored for actions
 /// that do not concern one case.
@@ -212,7 +219,10 @@ pub fn decide(role: Role, action: Action, relation: Relation) -> Decision {
             | WhoAmI
             | ListSlaPolicies
             | GetOrganisationCalendar
-            | GetReport => Allow(Sight::Full),
+            | GetReport
+            | UploadAffiliations
+            | ListBatches
+            | GetBatch => Allow(Sight::Full),
             GetCase | PostMessage | CloseCase | ReopenCase | WithdrawCase => {
                 on_case(&[Relation::Submitter], Sight::Full)
             }
@@ -238,6 +248,7 @@ pub fn decide(role: Role, action: Action, relation: Relation) -> Decision {
             PostMessage | PostInternalNote | TakeCase | RequestInformation | ResolveCase
             | ReopenCase | TransferCase => on_case(&[Relation::Handler], Sight::Full),
             SubmitCase | CloseCase | WithdrawCase => Forbidden(PARTNERS_ONLY),
+            UploadAffiliations | ListBatches | GetBatch => Forbidden(PREFECTURES_ONLY),
             ListAuditEntries => Forbidden(AUDITORS_ONLY),
             _ => Forbidden(ADMINISTRATORS_ONLY),
         },
@@ -263,9 +274,8 @@ pub fn decide(role: Role, action: Action, relation: Relation) -> Decision {
             | GetReport => Allow(Sight::Redacted),
             ListAuditEntries => Forbidden(AUDITORS_ONLY),
             SubmitCase | PostMessage | PostInternalNote | TakeCase | RequestInformation
-            | ResolveCase | CloseCase | ReopenCase | TransferCase | WithdrawCase => {
-                Forbidden(NOT_FOR_ADMINISTRATORS)
-            }
+            | ResolveCase | CloseCase | ReopenCase | TransferCase | WithdrawCase
+            | UploadAffiliations | ListBatches | GetBatch => Forbidden(NOT_FOR_ADMINISTRATORS),
         },
         Role::Auditor => match action {
             ListAuditEntries | WhoAmI => Allow(Sight::Redacted),
@@ -340,6 +350,15 @@ pub fn authorize(
 /// May the caller do an action that concerns no particular case? Returns
 /// what it may see of the cases the action shows.
 pub fn authorize_action(principal: &Principal, action: Action) -> Result<CaseView, Error> {
+    let batches = matches!(
+        action,
+        Action::UploadAffiliations | Action::ListBatches | Action::GetBatch
+    );
+    // The one rule that depends on the kind of organisation, not the role:
+    // affiliation files come from prefectures' foreigners' offices.
+    if batches && principal.organisation_kind != OrganisationKind::Prefecture {
+        return Err(Error::PermissionDenied(PREFECTURES_ONLY.to_owned()));
+    }
     match decide(principal.role, action, Relation::None) {
         Decision::Allow(sight) => Ok(view(principal, sight)),
         Decision::NotFound => Err(Error::NotFound("nothing".to_owned())),
@@ -452,6 +471,9 @@ mod tests {
         (Action::SetOrganisationCalendar,  ["deny",        "deny",         "deny",         "deny",         "redacted", "deny"]),
         (Action::GetOrganisationCalendar,  ["any",         "any",          "any",          "any",          "redacted", "deny"]),
         (Action::GetReport,                ["any",         "any",          "any",          "any",          "redacted", "deny"]),
+        (Action::UploadAffiliations,       ["any",         "any",          "deny",         "deny",         "deny",     "deny"]),
+        (Action::ListBatches,              ["any",         "any",          "deny",         "deny",         "deny",     "deny"]),
+        (Action::GetBatch,                 ["any",         "any",          "deny",         "deny",         "deny",     "deny"]),
         (Action::ListAuditEntries,         ["deny",        "deny",         "deny",         "deny",         "deny",     "redacted"]),
     ];
 

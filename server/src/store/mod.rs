@@ -2,6 +2,7 @@
 //! embedded SQLite default, PostgreSQL for scale-out) implements it in its own
 //! dialect. A method that returns `Ok` has committed and synced its change.
 
+mod batch;
 mod page;
 mod sqlite;
 
@@ -9,6 +10,7 @@ use std::future::Future;
 
 use jiff::Timestamp;
 use relais_core::{
+    batch::BatchId,
     case::{
         Actor, Case, CaseEvent, CaseId, CaseKey, Category, Message, NewCase, Status, Transition,
     },
@@ -21,6 +23,7 @@ use relais_core::{
     sla::{CalendarConfig, SlaPolicy, report::CaseFigures},
 };
 
+pub use batch::{Batch, BatchCounts, BatchHousehold, BatchRowResult, BatchRowStatus, NewBatch};
 pub use page::{Page, PageRequest};
 pub use sqlite::SqliteStore;
 
@@ -365,6 +368,45 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Deletes the audit entries older than `before`; returns how many.
     fn purge_audit(&self, before: Timestamp) -> impl Future<Output = StoreResult<u64>> + Send;
+
+    /// The batch of this file: the one already received with the same
+    /// request id or the same SHA-256 from the organisation, else a new one.
+    /// A request id reused for another file is `ALREADY_EXISTS`.
+    fn open_batch(&self, batch: &NewBatch) -> impl Future<Output = StoreResult<Batch>> + Send;
+
+    /// Stores households of a batch in one transaction and gives every row's
+    /// result: a household already stored (by an earlier send) comes back as
+    /// stored; one about a person already known is a duplicate of that
+    /// person's case; the others become cases, or are rejected when they
+    /// cannot be routed.
+    fn store_batch_households(
+        &self,
+        batch: BatchId,
+        households: Vec<BatchHousehold>,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Vec<BatchRowResult>>> + Send;
+
+    /// An organisation's batches, newest first.
+    fn list_batches(
+        &self,
+        organisation: OrganisationId,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Batch>>> + Send;
+
+    /// A batch of the organisation, by id or request id.
+    fn batch(
+        &self,
+        organisation: OrganisationId,
+        key: &str,
+    ) -> impl Future<Output = StoreResult<Option<Batch>>> + Send;
+
+    /// A batch's row results in row order, after row `after`.
+    fn batch_rows(
+        &self,
+        batch: BatchId,
+        after: u64,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<BatchRowResult>>> + Send;
 
     /// Routes and stores a new case with its first event. Idempotent on the
     /// submitting organisation's `request_id`.

@@ -8,6 +8,7 @@
 //! which WAL lets run beside the writer.
 
 mod audit;
+mod batch;
 mod credentials;
 mod sla;
 mod submit;
@@ -17,6 +18,7 @@ use std::{str::FromStr, sync::Arc, time::Duration};
 use jiff::{Timestamp, civil::Date};
 use relais_core::{
     Error,
+    batch::BatchId,
     case::{
         Actor, Beneficiary, Case, CaseEvent, CaseId, CaseKey, Category, Consent, ConsentType,
         Dependant, EventKind, Message, MessageId, MessageKind, NewEvent, Outcome, Resolution,
@@ -40,9 +42,10 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use super::{
-    AuditEntry, AuditFilter, BootstrapAdmin, CaseFilter, CaseOrder, CaseScope, CertificateBinding,
-    CredentialOwner, NewToken, OrganisationFilter, Page, PageRequest, PolicyEntry, ReportQuery,
-    Store, StoreError, StoreResult, Submission, Submitted, TokenInfo, Updated,
+    AuditEntry, AuditFilter, Batch, BatchHousehold, BatchRowResult, BootstrapAdmin, CaseFilter,
+    CaseOrder, CaseScope, CertificateBinding, CredentialOwner, NewBatch, NewToken,
+    OrganisationFilter, Page, PageRequest, PolicyEntry, ReportQuery, Store, StoreError,
+    StoreResult, Submission, Submitted, TokenInfo, Updated,
     page::{Cursor, paginate},
 };
 use crate::events::EventBus;
@@ -951,6 +954,75 @@ impl Store for SqliteStore {
         Ok(purged)
     }
 
+    async fn open_batch(&self, new: &NewBatch) -> StoreResult<Batch> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let batch = batch::open_batch(&mut tx, new).await?;
+        tx.commit().await?;
+        Ok(batch)
+    }
+
+    async fn store_batch_households(
+        &self,
+        id: BatchId,
+        households: Vec<BatchHousehold>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<BatchRowResult>> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let (results, events) = batch::store_households(&mut tx, id, households, now).await?;
+        tx.commit().await?;
+        // Still holding the writer: events reach watchers in commit order.
+        for event in events {
+            self.inner.events.publish(event);
+        }
+        Ok(results)
+    }
+
+    async fn list_batches(
+        &self,
+        organisation: OrganisationId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Batch>> {
+        let cursor = Cursor::decode(&page.token, BATCH_ORDER)?;
+        let limit = page.limit(DEFAULT_DIRECTORY_PAGE);
+        let mut conn = self.inner.reader.acquire().await?;
+        let batches = batch::list_batches(
+            &mut conn,
+            organisation,
+            cursor.map(|cursor| (cursor.key, cursor.id)),
+            limit + 1,
+        )
+        .await?;
+        let rows = batches
+            .into_iter()
+            .map(|batch| {
+                let cursor = Cursor {
+                    order: BATCH_ORDER,
+                    key: micros(batch.created_at),
+                    id: batch.id.as_uuid(),
+                };
+                (cursor, batch)
+            })
+            .collect();
+        Ok(paginate(rows, limit))
+    }
+
+    async fn batch(&self, organisation: OrganisationId, key: &str) -> StoreResult<Option<Batch>> {
+        let mut conn = self.inner.reader.acquire().await?;
+        batch::find_batch(&mut conn, organisation, key).await
+    }
+
+    async fn batch_rows(
+        &self,
+        id: BatchId,
+        after: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<BatchRowResult>> {
+        let mut conn = self.inner.reader.acquire().await?;
+        batch::batch_rows(&mut conn, id, after, limit).await
+    }
+
     async fn submit_case(&self, submission: Submission) -> StoreResult<Submitted> {
         let mut writer = self.inner.writer.lock().await;
         let mut tx = writer.begin().await?;
@@ -1272,6 +1344,7 @@ async fn fund(conn: &mut SqliteConnection, id: OrganisationId) -> StoreResult<Or
 /// The page-token tags of the two orders a listing may follow.
 const CREATION_ORDER: u8 = 0;
 const DUE_ORDER: u8 = 1;
+const BATCH_ORDER: u8 = 5;
 
 fn created_cursor(created_at: Timestamp, id: Uuid) -> Cursor {
     Cursor {

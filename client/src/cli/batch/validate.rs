@@ -1,0 +1,231 @@
+//! `relais batch validate FILE`: the verdict the server would give on a
+//! prefecture affiliation file, computed here by the same code
+//! (`relais_core::batch`), with nothing sent anywhere.
+
+use std::{
+    fs::File,
+    io::{self, Read},
+    path::PathBuf,
+};
+
+use clap::{Args, ValueEnum};
+use jiff::Timestamp;
+use relais_core::batch::{BatchOptions, Encoding, ListedIssue, Report, validate};
+use tonic::Code;
+
+use crate::cli::{
+    error::Failure,
+    format::{Fields, NONE, truncate},
+    output::{Mode, Output, table},
+};
+
+/// Values longer than this are cut in the tables: an address can take 200
+/// characters and would push the reasons off the screen.
+const VALUE_WIDTH: usize = 40;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EncodingArg {
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    /// What French spreadsheets export by default; ISO-8859-1 reads the same.
+    #[value(
+        name = "windows-1252",
+        aliases = ["cp1252", "latin1", "latin-1", "iso-8859-1"]
+    )]
+    Windows1252,
+}
+
+impl From<EncodingArg> for Encoding {
+    fn from(value: EncodingArg) -> Self {
+        match value {
+            EncodingArg::Utf8 => Encoding::Utf8,
+            EncodingArg::Windows1252 => Encoding::Windows1252,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ValidateArgs {
+    /// The CSV file, as exported from the spreadsheet; `-` reads stdin.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Read the file in this encoding [default: detected, see docs/batch-format.md].
+    #[arg(long, value_enum)]
+    encoding: Option<EncodingArg>,
+    /// How many errors to list, and as many warnings; all are counted.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    max_errors: usize,
+}
+
+pub(crate) fn run(out: &Output, args: &ValidateArgs) -> Result<(), Failure> {
+    let name = if args.file.as_os_str() == "-" {
+        "stdin".to_owned()
+    } else {
+        args.file.display().to_string()
+    };
+    let source: Box<dyn Read> = if args.file.as_os_str() == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        let file = File::open(&args.file).map_err(|e| {
+            let code = if e.kind() == io::ErrorKind::NotFound {
+                Code::NotFound
+            } else {
+                Code::InvalidArgument
+            };
+            Failure::local(code, format!("cannot read {name}: {e}"))
+        })?;
+        Box::new(file)
+    };
+    let options = BatchOptions {
+        encoding: args.encoding.map(Encoding::from),
+        ..BatchOptions::default()
+    };
+    let report = validate(source, &options, Timestamp::now(), args.max_errors);
+
+    match out.mode() {
+        Mode::Json => out.json(&report)?,
+        // Without a header there is nothing to sum up: the error says it all.
+        _ if report.separator.is_none() => {}
+        Mode::Quiet => out.response(&report, String::new, || quiet(&report))?,
+        Mode::Human => out.response(&report, || human(&report, &name, args), String::new)?,
+    }
+    let failure = if let Some(error) = &report.file_error {
+        let read = if report.separator.is_some() {
+            format!(
+                " (rows after it were not read; the report covers the {} before)",
+                report.rows
+            )
+        } else {
+            String::new()
+        };
+        Some(Failure::local(
+            Code::InvalidArgument,
+            format!("{name}: {error}{read}"),
+        ))
+    } else if report.rejected > 0 {
+        Some(Failure::local(
+            Code::InvalidArgument,
+            format!(
+                "{name}: {} of {} {} rejected, in {} {}: fix {} and validate again",
+                report.rejected,
+                report.rows,
+                plural(report.rows, "row", "rows"),
+                report.households_rejected,
+                plural(report.households_rejected, "household", "households"),
+                plural(report.rejected, "it", "them"),
+            ),
+        ))
+    } else {
+        None
+    };
+    match failure {
+        // The report printed holds the failure already; a second JSON
+        // document would make stdout unparsable.
+        Some(failure) if out.mode() == Mode::Json => Err(failure.shown()),
+        Some(failure) => Err(failure),
+        None => Ok(()),
+    }
+}
+
+fn plural(count: u64, one: &'static str, many: &'static str) -> &'static str {
+    if count == 1 { one } else { many }
+}
+
+/// The errors listed, one per line as `docs/batch-format.md` shows them:
+/// easy to grep, and empty for a clean file.
+fn quiet(report: &Report) -> String {
+    report
+        .first_errors
+        .iter()
+        .map(|listed| format!("row {}: {}\n", listed.row, listed.issue))
+        .collect()
+}
+
+fn human(report: &Report, name: &str, args: &ValidateArgs) -> String {
+    let encoding = match (report.encoding, args.encoding) {
+        (Some(encoding), Some(_)) => format!("{encoding} (forced)"),
+        (Some(encoding), None) => format!("{encoding} (detected)"),
+        (None, _) => NONE.to_owned(),
+    };
+    let separator = match report.separator {
+        Some(';') => "; (semicolon)".to_owned(),
+        Some(',') => ", (comma)".to_owned(),
+        Some(other) => other.to_string(),
+        None => NONE.to_owned(),
+    };
+    let mut fields = Fields::default();
+    fields
+        .add("File", name)
+        .add("Encoding", encoding)
+        .add("Separator", separator)
+        .add("Rows", report.rows.to_string())
+        .add("Accepted", report.accepted.to_string())
+        .add("With warnings", report.accepted_with_warnings.to_string())
+        .add("Rejected", report.rejected.to_string())
+        .add(
+            "Households",
+            format!(
+                "{} ({} accepted, {} rejected)",
+                report.households, report.households_accepted, report.households_rejected
+            ),
+        );
+    let mut text = fields.render("");
+    for (title, by_kind, listed) in [
+        ("Errors", &report.errors_by_kind, &report.first_errors),
+        ("Warnings", &report.warnings_by_kind, &report.first_warnings),
+    ] {
+        if by_kind.is_empty() {
+            continue;
+        }
+        let total: u64 = by_kind.values().sum();
+        let kinds = by_kind
+            .iter()
+            .map(|(kind, count)| [(*kind).to_owned(), count.to_string()])
+            .collect();
+        text.push_str(&format!(
+            "\n{title} by kind:\n{}\n",
+            table(["kind", "count"], kinds)
+        ));
+        if listed.is_empty() {
+            continue;
+        }
+        let shown = if (listed.len() as u64) < total {
+            format!(
+                "{title}, the first {} of {total} (--max-errors to see more):",
+                listed.len()
+            )
+        } else {
+            format!("{title}:")
+        };
+        text.push_str(&format!("\n{shown}\n{}\n", issues(listed)));
+    }
+    if report.file_error.is_none() && report.rejected == 0 {
+        text.push_str(&format!(
+            "\nEvery row is accepted: {} {} ready to send.\n",
+            report.households,
+            plural(report.households, "household", "households")
+        ));
+    }
+    text
+}
+
+fn issues(listed: &[ListedIssue]) -> String {
+    let rows = listed
+        .iter()
+        .map(|l| {
+            let value = if l.issue.value.is_empty() {
+                NONE.to_owned()
+            } else {
+                truncate(&l.issue.value, VALUE_WIDTH)
+            };
+            [
+                l.row.to_string(),
+                l.issue.column.clone(),
+                value,
+                l.issue.kind.to_string(),
+                l.issue.reason.clone(),
+            ]
+        })
+        .collect();
+    table(["row", "column", "value", "kind", "reason"], rows)
+}

@@ -1,0 +1,415 @@
+//! Prefecture affiliation files through the real server: households become
+//! cases, rejected rows never block the others, and a file sent again, or
+//! resumed after a cut, is stored exactly once.
+
+use futures::StreamExt as _;
+use relais_client::{RelaisClient, pb};
+use relais_tests::{User, World, create_org, create_user};
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::Code;
+
+/// A person living in Paris 11e (département 75).
+fn person(
+    row: i64,
+    foyer: &str,
+    lien: &str,
+    name: &str,
+    birth: &str,
+    agdref: &str,
+) -> pb::AffiliationRow {
+    let (last_name, first_names) = name.split_once(' ').unwrap();
+    pb::AffiliationRow {
+        row_number: row,
+        last_name: last_name.to_owned(),
+        first_names: first_names.to_owned(),
+        sex: String::new(),
+        birth_date: birth.to_owned(),
+        birth_country: "UA".to_owned(),
+        nationality: "UA".to_owned(),
+        agdref_number: agdref.to_owned(),
+        aps_number: String::new(),
+        aps_start: "15/09/2026".to_owned(),
+        aps_end: "14/03/2027".to_owned(),
+        entry_date: "01/09/2026".to_owned(),
+        address: "12 rue Oberkampf".to_owned(),
+        postal_code: "75011".to_owned(),
+        city: "Paris".to_owned(),
+        phone: String::new(),
+        email: String::new(),
+        language: "uk".to_owned(),
+        nir: String::new(),
+        household: foyer.to_owned(),
+        relationship: lien.to_owned(),
+    }
+}
+
+/// A family of three and a woman alone: rows 2 to 5.
+fn file() -> Vec<pb::AffiliationRow> {
+    vec![
+        person(
+            2,
+            "F1",
+            "demandeur",
+            "Kovalenko Olena",
+            "14/10/1985",
+            "7501234567",
+        ),
+        person(3, "F1", "conjoint", "Kovalenko Andrii", "1983-02-01", ""),
+        person(4, "F1", "enfant", "Kovalenko Taras", "02/04/2015", ""),
+        person(5, "", "", "Melnyk Iryna", "30/06/1990", "7501234568"),
+    ]
+}
+
+fn header(request_id: &str, rows: &[pb::AffiliationRow]) -> pb::BatchHeader {
+    let content = format!("{rows:?}");
+    pb::BatchHeader {
+        request_id: request_id.to_owned(),
+        file_name: "affiliations-2026-11-23.csv".to_owned(),
+        sha256: Sha256::digest(content.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        row_count: i64::try_from(rows.len()).unwrap(),
+    }
+}
+
+async fn send(
+    client: &RelaisClient,
+    header: pb::BatchHeader,
+    rows: Vec<pb::AffiliationRow>,
+) -> Result<Vec<pb::RowResult>, tonic::Status> {
+    let mut results = client
+        .upload_affiliations(header, futures::stream::iter(rows))
+        .await?;
+    let mut out = Vec::new();
+    while let Some(response) = results.message().await? {
+        out.push(response.result.unwrap());
+    }
+    Ok(out)
+}
+
+fn status(result: &pb::RowResult) -> pb::RowStatus {
+    pb::RowStatus::try_from(result.status).unwrap()
+}
+
+/// The cast, with a prefecture desk's system.
+async fn prefecture(world: &World) -> User {
+    let org = create_org(
+        &world.admin,
+        "Préfecture de Paris",
+        pb::OrganisationKind::Prefecture,
+        "75",
+    )
+    .await;
+    create_user(
+        &world.server,
+        &world.admin,
+        &org,
+        "Guichet unique",
+        pb::Role::PartnerSystem,
+    )
+    .await
+}
+
+async fn cases_of(user: &User) -> Vec<pb::Case> {
+    user.client
+        .list_cases(pb::ListCasesRequest::default())
+        .await
+        .unwrap()
+        .cases
+}
+
+#[tokio::test]
+async fn households_become_affiliation_cases_at_the_fund_of_their_departement() {
+    let world = World::new().await;
+    let desk = prefecture(&world).await;
+    let rows = file();
+    let results = send(&desk.client, header("pref75-2026-11-23", &rows), rows)
+        .await
+        .unwrap();
+    let numbers: Vec<i64> = results.iter().map(|r| r.row_number).collect();
+    assert_eq!(numbers, [2, 3, 4, 5], "one result per row, in order");
+    assert!(
+        results.iter().all(|r| matches!(
+            status(r),
+            pb::RowStatus::Accepted | pb::RowStatus::AcceptedWithWarnings
+        )),
+        "{results:#?}"
+    );
+    let family = &results[0].case_reference;
+    assert!(results[..3].iter().all(|r| &r.case_reference == family));
+    assert_ne!(results[3].case_reference, *family);
+
+    let cases = cases_of(&desk).await;
+    assert_eq!(cases.len(), 2, "one case per household");
+    let case = desk.client.get_case(family).await.unwrap().case.unwrap();
+    assert_eq!(case.category, i32::from(pb::Category::PumaAffiliation));
+    assert_eq!(case.beneficiary.unwrap().first_names, "Olena");
+    assert_eq!(case.dependants.len(), 2);
+    assert_eq!(case.handler_organisation.unwrap().id, world.cpam.id);
+    // The fund sees them in its queue.
+    let queue = world
+        .agent
+        .client
+        .list_cases(pb::ListCasesRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(queue.cases.len(), 2);
+}
+
+#[tokio::test]
+async fn the_same_file_sent_again_creates_nothing_and_gives_the_same_results() {
+    let world = World::new().await;
+    let desk = prefecture(&world).await;
+    let rows = file();
+    let first = send(&desk.client, header("pref75-a", &rows), rows.clone())
+        .await
+        .unwrap();
+    for request_id in ["pref75-a", "pref75-another-id-same-file"] {
+        let again = send(&desk.client, header(request_id, &rows), rows.clone())
+            .await
+            .unwrap();
+        assert_eq!(again.len(), first.len());
+        for (a, b) in first.iter().zip(&again) {
+            assert_eq!(
+                (a.row_number, a.status, &a.case_reference),
+                (b.row_number, b.status, &b.case_reference)
+            );
+            assert!(b.replayed);
+        }
+    }
+    assert_eq!(cases_of(&desk).await.len(), 2);
+
+    // The same request id for another file is refused before any row.
+    let mut other = file();
+    other[0].first_names = "Olga".to_owned();
+    let refused = send(&desk.client, header("pref75-a", &other), other)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::AlreadyExists);
+    assert_eq!(cases_of(&desk).await.len(), 2);
+}
+
+#[tokio::test]
+async fn an_upload_cut_off_halfway_is_resumed_by_sending_the_file_again() {
+    let world = World::new().await;
+    let desk = prefecture(&world).await;
+    let mut rows = Vec::new();
+    for family in 0..20 {
+        let row = 2 + family * 3;
+        let foyer = format!("F{family}");
+        let agdref = format!("75{:08}", family);
+        rows.push(person(
+            row,
+            &foyer,
+            "demandeur",
+            "Shevchenko Oksana",
+            "01/01/1980",
+            &agdref,
+        ));
+        rows.push(person(
+            row + 1,
+            &foyer,
+            "enfant",
+            "Shevchenko Petro",
+            "01/01/2012",
+            "",
+        ));
+        rows.push(person(
+            row + 2,
+            &foyer,
+            "enfant",
+            "Shevchenko Maria",
+            "01/01/2014",
+            "",
+        ));
+    }
+    let header = header("pref75-cut", &rows);
+
+    // Half the rows, the 31st in the middle of a household, then the line drops.
+    let (sender, receiver) = mpsc::channel(64);
+    let mut results = desk
+        .client
+        .upload_affiliations(header.clone(), ReceiverStream::new(receiver))
+        .await
+        .unwrap();
+    for row in rows.iter().take(31) {
+        sender.send(row.clone()).await.unwrap();
+    }
+    drop(sender);
+    let mut first = Vec::new();
+    while let Some(Ok(response)) = results.next().await {
+        first.push(response.result.unwrap());
+    }
+    // Ten whole households were stored; the eleventh, cut, waits.
+    assert_eq!(first.len(), 30, "{first:#?}");
+    assert_eq!(cases_of(&desk).await.len(), 10);
+
+    let all = send(&desk.client, header, rows.clone()).await.unwrap();
+    assert_eq!(all.len(), rows.len(), "every row once");
+    assert_eq!(all.iter().filter(|r| r.replayed).count(), 30);
+    for (row, result) in rows.iter().zip(&all) {
+        assert_eq!(row.row_number, result.row_number);
+        assert_ne!(status(result), pb::RowStatus::Rejected, "{result:?}");
+    }
+    assert_eq!(
+        cases_of(&desk).await.len(),
+        20,
+        "each household exactly once"
+    );
+}
+
+#[tokio::test]
+async fn a_person_known_from_another_batch_is_a_duplicate_of_their_case() {
+    let world = World::new().await;
+    let desk = prefecture(&world).await;
+    let rows = file();
+    let first = send(&desk.client, header("monday", &rows), rows)
+        .await
+        .unwrap();
+    let olena = first[0].case_reference.clone();
+
+    let tuesday = vec![
+        person(2, "", "", "Kovalenko Olena", "14/10/1985", "7501234567"),
+        person(3, "", "", "Bondarenko Yulia", "05/05/1995", "7509999999"),
+    ];
+    let second = send(&desk.client, header("tuesday", &tuesday), tuesday)
+        .await
+        .unwrap();
+    assert_eq!(status(&second[0]), pb::RowStatus::Duplicate);
+    assert_eq!(second[0].case_reference, olena);
+    assert_ne!(status(&second[1]), pb::RowStatus::Rejected);
+    assert_eq!(cases_of(&desk).await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_rejected_row_never_blocks_the_valid_ones_and_names_its_column() {
+    let world = World::new().await;
+    let desk = prefecture(&world).await;
+    let mut rows = file();
+    // A NIR whose key is wrong, on the woman alone.
+    rows[3].nir = "290069912611194".to_owned();
+    // A child with no demandeur in its household.
+    rows.push(person(
+        6,
+        "F9",
+        "enfant",
+        "Tkachenko Ivan",
+        "01/01/2016",
+        "",
+    ));
+    let results = send(&desk.client, header("with-errors", &rows), rows)
+        .await
+        .unwrap();
+    assert!(
+        results[..3]
+            .iter()
+            .all(|r| status(r) != pb::RowStatus::Rejected)
+    );
+    assert_eq!(status(&results[3]), pb::RowStatus::Rejected);
+    assert!(
+        results[3].errors.iter().any(|e| e.column == "nir"),
+        "{:#?}",
+        results[3].errors
+    );
+    assert_eq!(status(&results[4]), pb::RowStatus::Rejected);
+    assert!(
+        results[4].errors.iter().any(|e| e.column == "lien"),
+        "{:#?}",
+        results[4].errors
+    );
+    assert_eq!(cases_of(&desk).await.len(), 1);
+
+    let batches = desk
+        .client
+        .list_batches(pb::ListBatchesRequest::default())
+        .await
+        .unwrap()
+        .batches;
+    assert_eq!(batches.len(), 1);
+    let counts = batches[0].counts.unwrap();
+    assert_eq!(counts.rows, 5);
+    assert_eq!(
+        counts.accepted + counts.accepted_with_warnings + counts.duplicates + counts.rejected,
+        counts.rows
+    );
+    assert_eq!((counts.rejected, counts.cases), (2, 1));
+    let shown = desk
+        .client
+        .get_batch(pb::GetBatchRequest {
+            batch_id: "with-errors".to_owned(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(shown.results.len(), 5);
+}
+
+#[tokio::test]
+async fn only_prefectures_send_files_and_see_their_own_batches() {
+    let world = World::new().await;
+    let rows = file();
+    for (who, client) in [
+        ("a France Services counter", &world.partner.client),
+        ("a CPAM agent", &world.agent.client),
+        ("an administrator", &world.admin),
+    ] {
+        let denied = send(client, header("nope", &rows), rows.clone())
+            .await
+            .unwrap_err();
+        assert_eq!(denied.code(), Code::PermissionDenied, "{who}");
+    }
+    let desk = prefecture(&world).await;
+    send(&desk.client, header("mine", &rows), rows)
+        .await
+        .unwrap();
+
+    let other_org = create_org(
+        &world.admin,
+        "Préfecture de la Seine-Saint-Denis",
+        pb::OrganisationKind::Prefecture,
+        "93",
+    )
+    .await;
+    let other = create_user(
+        &world.server,
+        &world.admin,
+        &other_org,
+        "Guichet Bobigny",
+        pb::Role::PartnerAgent,
+    )
+    .await;
+    let hidden = other
+        .client
+        .get_batch(pb::GetBatchRequest {
+            batch_id: "mine".to_owned(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(hidden.code(), Code::NotFound);
+    assert!(
+        other
+            .client
+            .list_batches(pb::ListBatchesRequest::default())
+            .await
+            .unwrap()
+            .batches
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_header_that_does_not_parse_names_its_fields() {
+    let world = World::new().await;
+    let desk = prefecture(&world).await;
+    let rows = file();
+    let mut bad = header("", &rows);
+    bad.sha256 = "abc".to_owned();
+    let refused = send(&desk.client, bad, rows).await.unwrap_err();
+    let mut fields = relais_tests::violated_fields(&refused);
+    fields.sort();
+    assert_eq!(fields, ["header.request_id", "header.sha256"]);
+}
