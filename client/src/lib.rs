@@ -195,6 +195,7 @@ paged_requests!(
     pb::ListAccountsRequest,
     pb::ListTokensRequest,
     pb::ListAuditEntriesRequest,
+    pb::ListBatchesRequest,
 );
 
 /// The largest page the server serves.

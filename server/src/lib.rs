@@ -6,6 +6,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod batch;
 pub mod config;
 pub mod events;
 pub mod pki;

@@ -2,6 +2,8 @@
 //! `127.0.0.1:0` (plaintext, or TLS with certificates of its own), and real
 //! clients for the accounts a scenario needs.
 
+pub mod affiliations;
+
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
 use jiff::{SignedDuration, Timestamp};

@@ -117,15 +117,14 @@ pub(crate) async fn run(cli: Cli) -> ExitCode {
     let command = match command {
         // Resolving the connection reads the profile, the token file and the
         // certificates: a command that needs no server must not fail on them.
-        Command::Batch(batch) if batch.is_offline() => {
-            return match batch::run_offline(&out, batch) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(failure) => {
-                    out.failure(&failure);
-                    ExitCode::FAILURE
-                }
-            };
-        }
+        Command::Batch(batch) => match batch::run_offline(&out, batch) {
+            Ok(Ok(())) => return ExitCode::SUCCESS,
+            Ok(Err(failure)) => {
+                out.failure(&failure);
+                return ExitCode::FAILURE;
+            }
+            Err(online) => Command::Batch(online),
+        },
         command => command,
     };
     let connection = match Connection::resolve(global.transport) {

@@ -4,14 +4,12 @@
 use std::{pin::Pin, time::Duration};
 
 use futures::Stream;
-use jiff::{Timestamp, tz::TimeZone};
+use jiff::Timestamp;
 use relais_core::{
     Error,
     batch::{
-        BatchId, BatchLimits, Column, Header, HouseholdGrouper, HouseholdResult, IssueKind, RawRow,
-        RowIssue, SubmissionContext,
+        BatchId, BatchLimits, Column, Header, HouseholdGrouper, HouseholdResult, RawRow, RowIssue,
     },
-    case::{Consent, ConsentType},
     request_id::RequestId,
     validation::Violations,
 };
@@ -19,7 +17,6 @@ use relais_proto::{
     convert,
     v1::{self as pb, batch_service_server::BatchService},
 };
-use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
@@ -30,7 +27,8 @@ use crate::{
         Principal,
         policy::{self, Action},
     },
-    store::{Batch, BatchHousehold, BatchRowResult, BatchRowStatus, NewBatch, Store, Submission},
+    batch::HouseholdSubmitter,
+    store::{Batch, BatchHousehold, BatchRowResult, BatchRowStatus, NewBatch, Store},
 };
 
 /// Rows stored per transaction at most: a transaction's cost is mostly its
@@ -85,15 +83,14 @@ impl<S: Store> BatchApi<S> {
             store: self.ctx.store.clone(),
             limits: self.limits,
             grouper: HouseholdGrouper::new(Header::canonical(), now),
-            consent: Consent {
-                kind: ConsentType::Paper,
-                date: now
-                    .to_zoned(TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC))
-                    .date(),
+            submitter: HouseholdSubmitter {
+                batch: batch.id,
+                organisation: principal.organisation.clone(),
+                organisation_departement: principal.organisation_departement,
+                account: principal.account.clone(),
+                now,
             },
-            principal,
             batch,
-            now,
             last_row: 1,
             received: 0,
             pending: Vec::new(),
@@ -251,10 +248,8 @@ struct Upload<S> {
     store: S,
     limits: BatchLimits,
     grouper: HouseholdGrouper,
-    consent: Consent,
-    principal: Principal,
+    submitter: HouseholdSubmitter,
     batch: Batch,
-    now: Timestamp,
     last_row: u64,
     received: u64,
     pending: Vec<BatchHousehold>,
@@ -367,67 +362,10 @@ impl<S: Store> Upload<S> {
         Ok(())
     }
 
-    /// Turns a judged household into what the store keeps of it.
     fn add(&mut self, result: HouseholdResult) {
-        let rows = result.rows.len();
-        let mut household = BatchHousehold {
-            rows: result.rows,
-            submission: None,
-            nir: None,
-            agdref: None,
-        };
-        if let Some(accepted) = result.household {
-            let main = &accepted.main().person;
-            household.nir = main.nir.clone();
-            household.agdref = main.agdref.clone();
-            let context = SubmissionContext {
-                consent: self.consent,
-                handler: None,
-            };
-            match accepted.to_draft(&context).validate(self.now) {
-                Ok(validated) => {
-                    household.submission = Some(self.submission(&household, validated.value))
-                }
-                Err(violations) => {
-                    // The rows were judged as a case would be; should the two
-                    // ever disagree, the household is refused with the reasons.
-                    for row in &mut household.rows {
-                        row.errors.extend(violations.iter().map(|issue| RowIssue {
-                            column: issue.field.clone(),
-                            value: String::new(),
-                            reason: issue.reason.clone(),
-                            kind: IssueKind::HouseholdMemberRejected,
-                        }));
-                    }
-                }
-            }
-        }
+        let household = self.submitter.household(result);
+        self.pending_rows += household.rows.len();
         self.pending.push(household);
-        self.pending_rows += rows;
-    }
-
-    fn submission(
-        &self,
-        household: &BatchHousehold,
-        case: relais_core::case::NewCase,
-    ) -> Submission {
-        let first = household.rows.first().map_or(0, |row| row.row);
-        let last = household.rows.last().map_or(0, |row| row.row);
-        // One request id per household and batch: a household stored by a
-        // send that was cut off is found again, not stored twice.
-        let request_id = format!("batch-{}-row-{first}", self.batch.id);
-        let fingerprint = Sha256::digest(format!("{}:{first}-{last}", self.batch.id)).into();
-        Submission {
-            request_id: RequestId::parse(&request_id).unwrap_or_else(|_| {
-                unreachable!("a batch id and a row number make a valid request id")
-            }),
-            fingerprint,
-            case,
-            submitter: self.principal.organisation.clone(),
-            submitter_departement: self.principal.organisation_departement,
-            submitted_by: self.principal.account.clone(),
-            now: self.now,
-        }
     }
 
     async fn flush(&mut self) -> Result<(), ApiError> {
@@ -438,7 +376,7 @@ impl<S: Store> Upload<S> {
         self.pending_rows = 0;
         let results = self
             .store
-            .store_batch_households(self.batch.id, households, self.now)
+            .store_batch_households(self.batch.id, households, self.submitter.now)
             .await?;
         for result in &results {
             let response = pb::UploadAffiliationsResponse {

@@ -3,16 +3,16 @@
 //! (`relais_core::batch`), with nothing sent anywhere.
 
 use std::{
-    fs::File,
     io::{self, Read},
     path::PathBuf,
 };
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use jiff::Timestamp;
 use relais_core::batch::{BatchOptions, Encoding, ListedIssue, Report, validate};
 use tonic::Code;
 
+use super::{EncodingArg, open, plural};
 use crate::cli::{
     error::Failure,
     format::{Fields, NONE, truncate},
@@ -22,27 +22,6 @@ use crate::cli::{
 /// Values longer than this are cut in the tables: an address can take 200
 /// characters and would push the reasons off the screen.
 const VALUE_WIDTH: usize = 40;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum EncodingArg {
-    #[value(name = "utf-8", alias = "utf8")]
-    Utf8,
-    /// What French spreadsheets export by default; ISO-8859-1 reads the same.
-    #[value(
-        name = "windows-1252",
-        aliases = ["cp1252", "latin1", "latin-1", "iso-8859-1"]
-    )]
-    Windows1252,
-}
-
-impl From<EncodingArg> for Encoding {
-    fn from(value: EncodingArg) -> Self {
-        match value {
-            EncodingArg::Utf8 => Encoding::Utf8,
-            EncodingArg::Windows1252 => Encoding::Windows1252,
-        }
-    }
-}
 
 #[derive(Debug, Args)]
 pub(crate) struct ValidateArgs {
@@ -66,15 +45,7 @@ pub(crate) fn run(out: &Output, args: &ValidateArgs) -> Result<(), Failure> {
     let source: Box<dyn Read> = if args.file.as_os_str() == "-" {
         Box::new(io::stdin().lock())
     } else {
-        let file = File::open(&args.file).map_err(|e| {
-            let code = if e.kind() == io::ErrorKind::NotFound {
-                Code::NotFound
-            } else {
-                Code::InvalidArgument
-            };
-            Failure::local(code, format!("cannot read {name}: {e}"))
-        })?;
-        Box::new(file)
+        Box::new(open(&args.file)?)
     };
     let options = BatchOptions {
         encoding: args.encoding.map(Encoding::from),
@@ -125,10 +96,6 @@ pub(crate) fn run(out: &Output, args: &ValidateArgs) -> Result<(), Failure> {
         Some(failure) => Err(failure),
         None => Ok(()),
     }
-}
-
-fn plural(count: u64, one: &'static str, many: &'static str) -> &'static str {
-    if count == 1 { one } else { many }
 }
 
 /// The errors listed, one per line as `docs/batch-format.md` shows them:
