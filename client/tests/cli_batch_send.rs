@@ -15,7 +15,6 @@ use relais_client::{collect_pages, pb};
 use relais_tests::{
     User, World,
     affiliations::{BAD_NIR, generate},
-    create_org, create_user,
 };
 use serde_json::Value;
 use support::{Run, relais};
@@ -69,24 +68,6 @@ fn count(stdout: &str, label: &str) -> u64 {
         .unwrap_or_else(|_| panic!("{label}: {value:?} is not a count"))
 }
 
-async fn prefecture(world: &World) -> User {
-    let org = create_org(
-        &world.admin,
-        "Préfecture de Paris",
-        pb::OrganisationKind::Prefecture,
-        "75",
-    )
-    .await;
-    create_user(
-        &world.server,
-        &world.admin,
-        &org,
-        "Guichet unique",
-        pb::Role::PartnerSystem,
-    )
-    .await
-}
-
 /// Every case the user's organisation sees.
 async fn cases_of(user: &User) -> Vec<pb::Case> {
     collect_pages(
@@ -116,7 +97,7 @@ fn batch(world: &World, user: &User, args: &[&str]) -> Run {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_file_of_ten_thousand_rows_is_answered_row_by_row_and_sent_again_for_nothing() {
     let world = World::new().await;
-    let desk = prefecture(&world).await;
+    let desk = world.prefecture_desk().await;
     let generated = generate(10_000);
     let (_dir, path) = write_file("affiliations.csv", &generated.text);
     let file = path.display().to_string();
@@ -287,7 +268,7 @@ async fn a_file_of_ten_thousand_rows_is_answered_row_by_row_and_sent_again_for_n
 #[tokio::test(flavor = "multi_thread")]
 async fn a_file_that_cannot_be_read_whole_is_refused_before_anything_is_sent() {
     let world = World::new().await;
-    let desk = prefecture(&world).await;
+    let desk = world.prefecture_desk().await;
     let no_birth_date = "nom;prenoms;numero_agdref;adresse;code_postal;commune\n\
                          KOVALENKO;Olena;7512345601;12 rue Oberkampf;75011;Paris\n";
     let (_dir, path) = write_file("no-birth-date.csv", no_birth_date);
@@ -339,7 +320,7 @@ async fn only_prefectures_send_files() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_results_name_columns_as_the_file_does() {
     let world = World::new().await;
-    let desk = prefecture(&world).await;
+    let desk = world.prefecture_desk().await;
     let text = "Nom,Prénoms,Date de naissance,N° AGDREF,Adresse,Code postal,Commune\n\
                 KOVALENKO,Olena,14/10/1985,7512345601,12 rue Oberkampf,75011,Paris\n\
                 MELNYK,Iryna,07/02/2095,7512345602,\"12, rue Oberkampf\",75011,Paris\n";
@@ -415,7 +396,7 @@ async fn cutting_proxy(upstream: std::net::SocketAddr, limit: usize) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_send_cut_off_is_finished_by_sending_the_file_again() {
     let world = World::new().await;
-    let desk = prefecture(&world).await;
+    let desk = world.prefecture_desk().await;
     let generated = generate(3_000);
     let (_dir, path) = write_file("affiliations.csv", &generated.text);
     let file = path.display().to_string();

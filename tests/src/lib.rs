@@ -483,6 +483,26 @@ impl World {
         }
     }
 
+    /// The Paris prefecture's one-stop desk system, which sends affiliation
+    /// files (a new prefecture organisation each call).
+    pub async fn prefecture_desk(&self) -> User {
+        let org = create_org(
+            &self.admin,
+            "Préfecture de Paris",
+            pb::OrganisationKind::Prefecture,
+            "75",
+        )
+        .await;
+        create_user(
+            &self.server,
+            &self.admin,
+            &org,
+            "Guichet unique",
+            pb::Role::PartnerSystem,
+        )
+        .await
+    }
+
     /// Partner A submits [`sample_case`] and gets its reference back.
     pub async fn submitted_case(&self) -> pb::Case {
         self.partner

@@ -94,25 +94,6 @@ fn status(result: &pb::RowResult) -> pb::RowStatus {
     pb::RowStatus::try_from(result.status).unwrap()
 }
 
-/// The cast, with a prefecture desk's system.
-async fn prefecture(world: &World) -> User {
-    let org = create_org(
-        &world.admin,
-        "Préfecture de Paris",
-        pb::OrganisationKind::Prefecture,
-        "75",
-    )
-    .await;
-    create_user(
-        &world.server,
-        &world.admin,
-        &org,
-        "Guichet unique",
-        pb::Role::PartnerSystem,
-    )
-    .await
-}
-
 async fn cases_of(user: &User) -> Vec<pb::Case> {
     user.client
         .list_cases(pb::ListCasesRequest::default())
@@ -124,7 +105,7 @@ async fn cases_of(user: &User) -> Vec<pb::Case> {
 #[tokio::test]
 async fn households_become_affiliation_cases_at_the_fund_of_their_departement() {
     let world = World::new().await;
-    let desk = prefecture(&world).await;
+    let desk = world.prefecture_desk().await;
     let rows = file();
     let results = send(&desk.client, header("pref75-2026-11-23", &rows), rows)
         .await
@@ -162,7 +143,7 @@ async fn households_become_affiliation_cases_at_the_fund_of_their_departement() 
 #[tokio::test]
 async fn the_same_file_sent_again_creates_nothing_and_gives_the_same_results() {
     let world = World::new().await;
-    let desk = prefecture(&world).await;
+    let desk = world.prefecture_desk().await;
     let rows = file();
     let first = send(&desk.client, header("pref75-a", &rows), rows.clone())
         .await
@@ -195,7 +176,7 @@ async fn the_same_file_sent_again_creates_nothing_and_gives_the_same_results() {
 #[tokio::test]
 async fn an_upload_cut_off_halfway_is_resumed_by_sending_the_file_again() {
     let world = World::new().await;
-    let desk = prefecture(&world).await;
+    let desk = world.prefecture_desk().await;
     let mut rows = Vec::new();
     for family in 0..20 {
         let row = 2 + family * 3;
@@ -264,7 +245,7 @@ async fn an_upload_cut_off_halfway_is_resumed_by_sending_the_file_again() {
 #[tokio::test]
 async fn a_person_known_from_another_batch_is_a_duplicate_of_their_case() {
     let world = World::new().await;
-    let desk = prefecture(&world).await;
+    let desk = world.prefecture_desk().await;
     let rows = file();
     let first = send(&desk.client, header("monday", &rows), rows)
         .await
@@ -287,7 +268,7 @@ async fn a_person_known_from_another_batch_is_a_duplicate_of_their_case() {
 #[tokio::test]
 async fn a_rejected_row_never_blocks_the_valid_ones_and_names_its_column() {
     let world = World::new().await;
-    let desk = prefecture(&world).await;
+    let desk = world.prefecture_desk().await;
     let mut rows = file();
     // A NIR whose key is wrong, on the woman alone.
     rows[3].nir = "290069912611194".to_owned();
@@ -361,7 +342,7 @@ async fn only_prefectures_send_files_and_see_their_own_batches() {
             .unwrap_err();
         assert_eq!(denied.code(), Code::PermissionDenied, "{who}");
     }
-    let desk = prefecture(&world).await;
+    let desk = world.prefecture_desk().await;
     send(&desk.client, header("mine", &rows), rows)
         .await
         .unwrap();
@@ -404,7 +385,7 @@ async fn only_prefectures_send_files_and_see_their_own_batches() {
 #[tokio::test]
 async fn a_header_that_does_not_parse_names_its_fields() {
     let world = World::new().await;
-    let desk = prefecture(&world).await;
+    let desk = world.prefecture_desk().await;
     let rows = file();
     let mut bad = header("", &rows);
     bad.sha256 = "abc".to_owned();
