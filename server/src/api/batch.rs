@@ -230,16 +230,11 @@ impl<S: Store> BatchApi<S> {
 }
 
 fn parse_sha256(text: &str) -> Result<[u8; 32], String> {
-    let text = text.trim();
-    let invalid = || "the SHA-256 of the file: 64 hexadecimal digits".to_owned();
-    if text.len() != 64 {
-        return Err(invalid());
-    }
-    let mut bytes = [0u8; 32];
-    for (i, byte) in bytes.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).map_err(|_| invalid())?;
-    }
-    Ok(bytes)
+    data_encoding::HEXLOWER_PERMISSIVE
+        .decode(text.trim().as_bytes())
+        .ok()
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+        .ok_or_else(|| "the SHA-256 of the file: 64 hexadecimal digits".to_owned())
 }
 
 /// One upload under way: rows in, households grouped and stored in chunks,
@@ -506,5 +501,25 @@ impl<S: Store> BatchService for BatchApi<S> {
                 self.get(trail, request).await
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_sha256;
+
+    #[test]
+    fn a_sha256_is_64_hexadecimal_digits_and_anything_else_is_refused_without_panicking() {
+        let digits = "0a".repeat(32);
+        assert_eq!(parse_sha256(&digits.to_uppercase()), Ok([0x0a; 32]));
+        // 64 bytes, but multi-byte characters: refused, not sliced apart.
+        for bad in [
+            "é".repeat(32),
+            "0a".repeat(31),
+            "zz".repeat(32),
+            String::new(),
+        ] {
+            assert!(parse_sha256(&bad).is_err(), "{bad:?}");
+        }
     }
 }
