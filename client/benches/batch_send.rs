@@ -25,15 +25,13 @@ use relais_core::{
 };
 use relais_server::{
     auth::token,
-    batch::HouseholdSubmitter,
+    // Rows stored per transaction in the baseline, as the server does.
+    batch::{CHUNK_ROWS, HouseholdSubmitter},
     events::EventBus,
     store::{NewBatch, SqliteStore, Store},
 };
 
 type Failure = Box<dyn std::error::Error>;
-
-/// Rows stored per transaction in the baseline, as the server does.
-const CHUNK_ROWS: usize = 2_000;
 
 struct Server {
     child: Child,

@@ -194,3 +194,63 @@ async fn of_two_agents_taking_a_case_at_once_exactly_one_wins() {
         assert_eq!(takes, 1);
     }
 }
+
+#[tokio::test]
+async fn concurrent_submissions_stored_together_each_get_their_own_answer() {
+    // Submissions arriving together share a transaction (group commit): each
+    // must still be created once, retried ones must find their case, and a
+    // refused one must not take the others down.
+    let world = World::new().await;
+    let mut calls = Vec::new();
+    for i in 0..48 {
+        let mut request = sample_case();
+        request.request_id = format!("together-{i}");
+        calls.push(request);
+    }
+    let mut retried = sample_case();
+    retried.request_id = "together-retried".to_owned();
+    calls.extend(std::iter::repeat_n(retried, 4));
+    let mut unroutable = sample_case();
+    unroutable.request_id = "together-unroutable".to_owned();
+    if let Some(pb::beneficiary::Residence::PostalAddress(address)) = unroutable
+        .beneficiary
+        .as_mut()
+        .and_then(|b| b.residence.as_mut())
+    {
+        // No fund handles the Bouches-du-Rhône in this world.
+        address.postal_code = "13001".to_owned();
+    }
+    calls.push(unroutable);
+
+    let answers = futures::future::join_all(calls.into_iter().map(|request| {
+        let client = world.partner.client.clone();
+        tokio::spawn(async move {
+            (
+                request.request_id.clone(),
+                client.submit_case(request).await,
+            )
+        })
+    }))
+    .await;
+
+    let mut ids = std::collections::BTreeMap::<String, std::collections::BTreeSet<String>>::new();
+    for answer in answers {
+        let (request_id, outcome) = answer.unwrap();
+        match outcome {
+            Ok(submitted) => {
+                ids.entry(request_id)
+                    .or_default()
+                    .insert(submitted.case.unwrap().id);
+            }
+            Err(status) => {
+                assert_eq!(request_id, "together-unroutable", "{status:?}");
+                assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+            }
+        }
+    }
+    assert_eq!(ids.len(), 49, "every routable submission was answered OK");
+    assert!(ids.values().all(|cases| cases.len() == 1));
+    let distinct: std::collections::BTreeSet<&String> = ids.values().flatten().collect();
+    assert_eq!(distinct.len(), 49);
+    assert_eq!(count_cases(&world).await, 49);
+}

@@ -17,7 +17,7 @@ use relais_proto::{
     convert,
     v1::{self as pb, batch_service_server::BatchService},
 };
-use tokio::sync::mpsc;
+use tokio::{sync::mpsc, task::JoinHandle};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
@@ -27,13 +27,10 @@ use crate::{
         Principal,
         policy::{self, Action},
     },
-    batch::HouseholdSubmitter,
-    store::{Batch, BatchHousehold, BatchRowResult, BatchRowStatus, NewBatch, Store},
+    batch::{CHUNK_ROWS, HouseholdSubmitter},
+    store::{Batch, BatchHousehold, BatchRowResult, BatchRowStatus, NewBatch, Store, StoreResult},
 };
 
-/// Rows stored per transaction at most: a transaction's cost is mostly its
-/// sync, so larger chunks go faster, and results come back chunk by chunk.
-const CHUNK_ROWS: usize = 2_000;
 /// A chunk not yet full is stored anyway once no row has come for this long,
 /// so that a slow sender still sees its results promptly.
 const IDLE_FLUSH: Duration = Duration::from_millis(50);
@@ -95,6 +92,8 @@ impl<S: Store> BatchApi<S> {
             received: 0,
             pending: Vec::new(),
             pending_rows: 0,
+            storing: None,
+            store_failed: false,
             sender,
         };
         tokio::spawn(upload.run(rows));
@@ -249,6 +248,13 @@ struct Upload<S> {
     received: u64,
     pending: Vec<BatchHousehold>,
     pending_rows: usize,
+    /// The chunk being stored while the next one is read and judged, so that
+    /// the two overlap; chunks are still stored one after the other, in
+    /// file order.
+    storing: Option<JoinHandle<StoreResult<Vec<BatchRowResult>>>>,
+    /// Once a chunk failed to be stored, no later one is, so that what is
+    /// stored is always the start of the file.
+    store_failed: bool,
     sender: mpsc::Sender<Result<pb::UploadAffiliationsResponse, Status>>,
 }
 
@@ -257,7 +263,10 @@ impl<S: Store> Upload<S> {
         let outcome = self.receive(&mut rows).await;
         // Whatever ended the upload, complete households are stored; the one
         // being read may be cut short, so it waits for the file to be sent again.
-        let flushed = self.flush().await;
+        let flushed = match self.flush().await {
+            Ok(()) => self.settle().await,
+            Err(failure) => Err(failure),
+        };
         let failure = outcome.err().or(flushed.err());
         if let Some(failure) = failure {
             let _ = self.sender.send(Err(Status::from(failure))).await;
@@ -269,11 +278,12 @@ impl<S: Store> Upload<S> {
         rows: &mut Streaming<pb::UploadAffiliationsRequest>,
     ) -> Result<(), ApiError> {
         loop {
-            let next = if self.pending_rows > 0 {
+            let next = if self.pending_rows > 0 || self.storing.is_some() {
                 match tokio::time::timeout(IDLE_FLUSH, rows.message()).await {
                     Ok(next) => next,
                     Err(_idle) => {
                         self.flush().await?;
+                        self.settle().await?;
                         continue;
                     }
                 }
@@ -363,16 +373,38 @@ impl<S: Store> Upload<S> {
         self.pending.push(household);
     }
 
+    /// Starts storing the households read so far, once the chunk before
+    /// them is stored and answered.
     async fn flush(&mut self) -> Result<(), ApiError> {
-        if self.pending.is_empty() {
+        self.settle().await?;
+        if self.pending.is_empty() || self.store_failed {
             return Ok(());
         }
         let households = std::mem::take(&mut self.pending);
         self.pending_rows = 0;
-        let results = self
-            .store
-            .store_batch_households(self.batch.id, households, self.submitter.now)
-            .await?;
+        let store = self.store.clone();
+        let (batch, now) = (self.batch.id, self.submitter.now);
+        self.storing = Some(tokio::spawn(async move {
+            store.store_batch_households(batch, households, now).await
+        }));
+        Ok(())
+    }
+
+    /// Waits for the chunk being stored and sends its results.
+    async fn settle(&mut self) -> Result<(), ApiError> {
+        let Some(storing) = self.storing.take() else {
+            return Ok(());
+        };
+        let stored = match storing.await {
+            Ok(stored) => stored,
+            Err(failure) if failure.is_panic() => std::panic::resume_unwind(failure.into_panic()),
+            Err(_cancelled) => {
+                return Err(ApiError::Stream(Status::unavailable(
+                    "the server is shutting down: send the file again",
+                )));
+            }
+        };
+        let results = stored.inspect_err(|_| self.store_failed = true)?;
         for result in &results {
             let response = pb::UploadAffiliationsResponse {
                 result: Some(row_result(result)),

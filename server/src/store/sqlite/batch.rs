@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, sqlite::SqliteRow};
 use uuid::Uuid;
 
-use super::{instant, micros, submit};
+use super::{instant, micros, multi_row, submit};
 use crate::store::{
     Batch, BatchCounts, BatchHousehold, BatchRowResult, BatchRowStatus, NewBatch, StoreError,
     StoreResult,
@@ -294,7 +294,8 @@ async fn known_people(
         query.push(") OR agdref IN (");
         push_list(&mut query, chunk, "agdref:");
         query.push("))");
-        for row in query.build().fetch_all(&mut *conn).await? {
+        let statement = multi_row(&mut query, chunk.len(), ROWS_PER_STATEMENT);
+        for row in statement.fetch_all(&mut *conn).await? {
             let case = (
                 CaseId::from_uuid(row.try_get("id")?),
                 CaseRef::parse(row.try_get::<&str, _>("reference")?)
@@ -511,7 +512,9 @@ pub(super) async fn store_households(
         if let Some(error) = failed {
             return Err(error);
         }
-        query.build().execute(&mut *conn).await?;
+        multi_row(&mut query, chunk.len(), ROWS_PER_STATEMENT)
+            .execute(&mut *conn)
+            .await?;
     }
     if counts.rows > 0 {
         let signed = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);

@@ -10,6 +10,7 @@
 mod audit;
 mod batch;
 mod credentials;
+mod group_commit;
 mod sla;
 mod submit;
 
@@ -61,6 +62,8 @@ pub struct SqliteStore {
 #[derive(Debug)]
 struct Inner {
     writer: Mutex<SqliteConnection>,
+    /// Submissions waiting to be stored together (group commit).
+    waiting: group_commit::Waiting,
     reader: SqlitePool,
     events: EventBus,
 }
@@ -95,11 +98,25 @@ impl SqliteStore {
         Ok(Self {
             inner: Arc::new(Inner {
                 writer: Mutex::new(writer),
+                waiting: group_commit::Waiting::default(),
                 reader,
                 events,
             }),
         })
     }
+}
+
+/// A multi-row statement ready to run. SQLite keeps one prepared program per
+/// distinct text, and a multi-row statement's text changes with its number
+/// of rows: kept for every size, programs of hundreds of KiB used once would
+/// fill the connection's cache (tens of MiB). Only full-size statements,
+/// whose text repeats, stay prepared.
+fn multi_row(
+    query: &mut QueryBuilder<Sqlite>,
+    rows: usize,
+    full: usize,
+) -> sqlx::query::Query<'_, Sqlite, <Sqlite as sqlx::Database>::Arguments> {
+    query.build().persistent(rows == full)
 }
 
 fn micros(t: Timestamp) -> i64 {
@@ -1024,18 +1041,19 @@ impl Store for SqliteStore {
     }
 
     async fn submit_case(&self, submission: Submission) -> StoreResult<Submitted> {
-        let mut writer = self.inner.writer.lock().await;
-        let mut tx = writer.begin().await?;
-        let inserted = submit::insert_submissions(&mut tx, std::slice::from_ref(&submission))
-            .await?
-            .pop()
-            .ok_or_else(|| StoreError::Corrupt("a submission without an outcome".to_owned()))??;
-        tx.commit().await?;
-        // Still holding the writer: events reach watchers in commit order.
-        if let Some(event) = inserted.event {
-            self.inner.events.publish(event);
-        }
-        Ok(inserted.submitted)
+        let answered = self.inner.waiting.push(submission);
+        // Whoever gets the writer stores every submission waiting then. It
+        // does so in a task of its own: a caller that goes away mid-way
+        // must not take the other callers' cases down with it.
+        let inner = Arc::clone(&self.inner);
+        tokio::spawn(async move {
+            let mut writer = inner.writer.lock().await;
+            let group = inner.waiting.take();
+            if !group.is_empty() {
+                group_commit::store_group(&mut writer, &inner.events, group).await;
+            }
+        });
+        answered.await.unwrap_or_else(|_| group_commit::lost())
     }
 
     async fn case(&self, key: &CaseKey) -> StoreResult<Option<Case>> {

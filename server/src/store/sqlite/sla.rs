@@ -21,7 +21,8 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::{
-    CASE_SELECT, case_from_row, departement, json, micros, named, optional_instant, to_json,
+    CASE_SELECT, case_from_row, departement, json, micros, multi_row, named, optional_instant,
+    to_json,
 };
 use crate::store::{CaseScope, ReportQuery, StoreError, StoreResult};
 
@@ -261,7 +262,9 @@ async fn save_many_clocks(
             return Err(error);
         }
         documents.push(" ON CONFLICT (case_id) DO UPDATE SET sla = excluded.sla");
-        documents.build().execute(&mut *conn).await?;
+        multi_row(&mut documents, chunk.len(), ROWS_PER_STATEMENT)
+            .execute(&mut *conn)
+            .await?;
 
         let rows: Vec<(CaseId, ClockColumns)> = chunk
             .iter()
@@ -287,7 +290,9 @@ async fn save_many_clocks(
             names.join(", "),
             sources.join(", ")
         ));
-        query.build().execute(&mut *conn).await?;
+        multi_row(&mut query, chunk.len(), ROWS_PER_STATEMENT)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
@@ -330,7 +335,8 @@ async fn record_raised(
         });
         query.push(" RETURNING sequence, case_id, kind, sla_target, escalation_level");
         let mut sequences = HashMap::new();
-        for row in query.build().fetch_all(&mut *conn).await? {
+        let statement = multi_row(&mut query, chunk.len(), ROWS_PER_STATEMENT);
+        for row in statement.fetch_all(&mut *conn).await? {
             let key: (Uuid, String, String, i64) = (
                 row.try_get("case_id")?,
                 row.try_get("kind")?,

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet, hash_map::Entry};
 
 use relais_core::{
     Error,
-    case::{Case, CaseEvent, CaseId, EventKind, Status, Urgency},
+    case::{Case, CaseEvent, CaseId, Category, EventKind, Status, Urgency},
     ids::{CaseRef, Departement},
     org::{OrgRef, OrganisationId},
     sla::{Calendar, Calendars, CaseSla, SlaPolicy},
@@ -14,7 +14,9 @@ use relais_core::{
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use uuid::Uuid;
 
-use super::{CASE_SELECT, case_from_row, instant, micros, organisation_from_row, sla, to_json};
+use super::{
+    CASE_SELECT, case_from_row, instant, micros, multi_row, organisation_from_row, sla, to_json,
+};
 use crate::store::{StoreError, StoreResult, Submission, Submitted};
 
 /// Rows per multi-row statement: 38 columns each stay below SQLite's limit
@@ -77,8 +79,11 @@ pub(super) async fn insert_submissions(
     // Routing, calendars and policies: looked up once per fund.
     let routes = route_all(conn, submissions, &fresh).await?;
     let mut calendars: HashMap<OrganisationId, Calendar> = HashMap::new();
-    let mut policies: HashMap<(OrganisationId, relais_core::case::Category), SlaPolicy> =
-        HashMap::new();
+    let mut policies: HashMap<(OrganisationId, Category), SlaPolicy> = HashMap::new();
+    // Submissions of one batch share their instant, so most share their
+    // clocks too: working out a clock walks the calendar, which costs more
+    // than storing the case.
+    let mut started: HashMap<(OrganisationId, Category, bool, i64), CaseSla> = HashMap::new();
     let round_the_clock = Calendar::round_the_clock();
     let mut rows = Vec::new();
     for (index, route) in fresh.iter().copied().zip(routes) {
@@ -101,14 +106,19 @@ pub(super) async fn insert_submissions(
                     .0,
             );
         }
-        let calendars = Calendars {
-            working: &calendars[&handler.id],
-            round_the_clock: &round_the_clock,
-        };
         let now = instant(micros(submission.now))?;
         let new = &submission.case;
         let urgent = matches!(new.urgency, Urgency::Urgent { .. });
-        let clocks = CaseSla::start(&policies[&(handler.id, category)], urgent, now, &calendars);
+        let clocks = started
+            .entry((handler.id, category, urgent, micros(now)))
+            .or_insert_with(|| {
+                let calendars = Calendars {
+                    working: &calendars[&handler.id],
+                    round_the_clock: &round_the_clock,
+                };
+                CaseSla::start(&policies[&(handler.id, category)], urgent, now, &calendars)
+            })
+            .clone();
         let case = Case {
             id: CaseId::generate(),
             // Replaced by an unused reference below.
@@ -234,9 +244,10 @@ async fn earlier_cases<'a>(
 ) -> StoreResult<HashMap<(OrganisationId, &'a str), (Case, Vec<u8>)>> {
     let mut matches: Vec<(CaseId, OrganisationId, String, Vec<u8>)> = Vec::new();
     for chunk in submissions.chunks(ROWS_PER_STATEMENT) {
+        // A join, not `(submitter_org_id, request_id) IN (VALUES …)`: SQLite
+        // plans that as a scan of every case.
         let mut query = QueryBuilder::<Sqlite>::new(
-            "SELECT id, submitter_org_id, request_id, request_fingerprint FROM cases \
-             WHERE (submitter_org_id, request_id) IN (VALUES ",
+            "SELECT c.id, c.submitter_org_id, c.request_id, c.request_fingerprint FROM (VALUES ",
         );
         let mut values = query.separated(", ");
         for submission in chunk {
@@ -247,8 +258,11 @@ async fn earlier_cases<'a>(
                 .push_bind_unseparated(submission.request_id.as_str())
                 .push_unseparated(")");
         }
-        query.push(")");
-        for row in query.build().fetch_all(&mut *conn).await? {
+        query.push(
+            ") AS v JOIN cases c ON c.submitter_org_id = v.column1 AND c.request_id = v.column2",
+        );
+        let statement = multi_row(&mut query, chunk.len(), ROWS_PER_STATEMENT);
+        for row in statement.fetch_all(&mut *conn).await? {
             matches.push((
                 CaseId::from_uuid(row.try_get("id")?),
                 OrganisationId::from_uuid(row.try_get("submitter_org_id")?),
@@ -268,7 +282,8 @@ async fn earlier_cases<'a>(
     }
     query.push(")");
     let mut cases: HashMap<CaseId, Case> = HashMap::new();
-    for row in query.build().fetch_all(&mut *conn).await? {
+    let statement = multi_row(&mut query, matches.len(), ROWS_PER_STATEMENT);
+    for row in statement.fetch_all(&mut *conn).await? {
         let case = case_from_row(&row)?;
         cases.insert(case.id, case);
     }
@@ -390,7 +405,8 @@ async fn assign_unused_references(
                 list.push_bind(rows[i].case.reference.as_str());
             }
             query.push(")");
-            for row in query.build().fetch_all(&mut *conn).await? {
+            let statement = multi_row(&mut query, chunk.len(), ROWS_PER_STATEMENT);
+            for row in statement.fetch_all(&mut *conn).await? {
                 taken.insert(row.try_get("reference")?);
             }
         }
@@ -464,7 +480,9 @@ async fn insert_cases(conn: &mut SqliteConnection, rows: &[NewRow<'_>]) -> Store
         }
         query.push(")");
     }
-    query.build().execute(&mut *conn).await?;
+    multi_row(&mut query, rows.len(), ROWS_PER_STATEMENT)
+        .execute(&mut *conn)
+        .await?;
 
     let mut contents = QueryBuilder::<Sqlite>::new(
         "INSERT INTO case_contents (case_id, subject, description, urgency_reason, beneficiary, dependants, \
@@ -499,7 +517,9 @@ async fn insert_cases(conn: &mut SqliteConnection, rows: &[NewRow<'_>]) -> Store
                 .push_bind(case.partner_reference.clone());
         },
     );
-    contents.build().execute(&mut *conn).await?;
+    multi_row(&mut contents, rows.len(), ROWS_PER_STATEMENT)
+        .execute(&mut *conn)
+        .await?;
 
     let mut documents = QueryBuilder::<Sqlite>::new("INSERT INTO case_clocks (case_id, sla) ");
     let texts = rows
@@ -509,7 +529,9 @@ async fn insert_cases(conn: &mut SqliteConnection, rows: &[NewRow<'_>]) -> Store
     documents.push_values(rows.iter().zip(texts), |mut values, (row, text)| {
         values.push_bind(row.case.id.as_uuid()).push_bind(text);
     });
-    documents.build().execute(conn).await?;
+    multi_row(&mut documents, rows.len(), ROWS_PER_STATEMENT)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -538,7 +560,8 @@ async fn insert_first_events(
     query.push(" RETURNING sequence, case_id");
     let by_id: HashMap<CaseId, &Case> = rows.iter().map(|row| (row.case.id, &row.case)).collect();
     let mut events = HashMap::new();
-    for row in query.build().fetch_all(&mut *conn).await? {
+    let statement = multi_row(&mut query, rows.len(), ROWS_PER_STATEMENT);
+    for row in statement.fetch_all(&mut *conn).await? {
         let sequence: i64 = row.try_get("sequence")?;
         let id = CaseId::from_uuid(row.try_get("case_id")?);
         let case = by_id
