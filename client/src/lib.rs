@@ -27,6 +27,8 @@
 //! # Ok(()) }
 //! ```
 
+pub mod affiliations;
+
 use std::{fmt, future::Future, time::Duration};
 
 pub use relais_proto::v1 as pb;
@@ -41,6 +43,9 @@ use pb::{
     admin_service_client::AdminServiceClient, audit_service_client::AuditServiceClient,
     batch_service_client::BatchServiceClient, case_service_client::CaseServiceClient,
     sla_service_client::SlaServiceClient,
+};
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
 
 /// How long a unary call may take before the client gives up.
@@ -153,6 +158,8 @@ type Authed = InterceptedService<Channel, BearerToken>;
 /// A connection to a Relais server, cheap to clone.
 #[derive(Debug, Clone)]
 pub struct RelaisClient {
+    channel: Channel,
+    health: HealthClient<Authed>,
     cases: CaseServiceClient<Authed>,
     admin: AdminServiceClient<Authed>,
     sla: SlaServiceClient<Authed>,
@@ -306,7 +313,15 @@ impl RelaisClient {
             endpoint = endpoint.tls_config(config).map_err(unreachable)?;
         }
         let channel = endpoint.connect().await.map_err(unreachable)?;
-        let header = match &options.token {
+        RelaisClient::over(channel, options.token.as_deref(), RetryPolicy::default())
+    }
+
+    fn over(
+        channel: Channel,
+        token: Option<&str>,
+        retry: RetryPolicy,
+    ) -> Result<Self, ConnectError> {
+        let header = match token {
             Some(token) => Some(
                 MetadataValue::try_from(format!("Bearer {}", token.trim()))
                     .map_err(|_| ConnectError::InvalidToken)?,
@@ -315,13 +330,22 @@ impl RelaisClient {
         };
         let auth = BearerToken(header);
         Ok(RelaisClient {
+            health: HealthClient::with_interceptor(channel.clone(), auth.clone()),
             cases: CaseServiceClient::with_interceptor(channel.clone(), auth.clone()),
             admin: AdminServiceClient::with_interceptor(channel.clone(), auth.clone()),
             sla: SlaServiceClient::with_interceptor(channel.clone(), auth.clone()),
             audit: AuditServiceClient::with_interceptor(channel.clone(), auth.clone()),
-            batches: BatchServiceClient::with_interceptor(channel, auth),
-            retry: RetryPolicy::default(),
+            batches: BatchServiceClient::with_interceptor(channel.clone(), auth),
+            channel,
+            retry,
         })
+    }
+
+    /// The same connection, calling as the holder of `token` (or anonymously):
+    /// a gateway or a load generator speaks for many accounts without opening
+    /// a connection for each.
+    pub fn with_token(&self, token: Option<&str>) -> Result<Self, ConnectError> {
+        RelaisClient::over(self.channel.clone(), token, self.retry)
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
@@ -375,6 +399,23 @@ impl RelaisClient {
                 Err(status) => return Err(status),
             }
         }
+    }
+
+    /// Whether the server says `service` (a full gRPC service name such as
+    /// `relais.v1.CaseService`, or `""` for the server as a whole) is serving:
+    /// the standard gRPC health check.
+    pub async fn check_health(&self, service: &str) -> Result<bool, Status> {
+        let request = HealthCheckRequest {
+            service: service.to_owned(),
+        };
+        let response = self
+            .call(
+                &self.health,
+                request,
+                |mut c, r| async move { c.check(r).await },
+            )
+            .await?;
+        Ok(response.status == i32::from(ServingStatus::Serving))
     }
 
     // ------------------------------------------------------------ cases

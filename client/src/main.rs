@@ -6,8 +6,20 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-// One call at a time: a single-threaded runtime is all the CLI needs.
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> ExitCode {
-    cli::run(cli::Cli::parse()).await
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    // One call at a time: a single-threaded runtime is all the CLI needs,
+    // except to generate load, which one thread would cap.
+    let mut builder = if cli.generates_load() {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    match builder.enable_all().build() {
+        Ok(runtime) => runtime.block_on(cli::run(cli)),
+        Err(error) => {
+            eprintln!("relais: cannot start the runtime: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }

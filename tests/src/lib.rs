@@ -2,8 +2,6 @@
 //! `127.0.0.1:0` (plaintext, or TLS with certificates of its own), and real
 //! clients for the accounts a scenario needs.
 
-pub mod affiliations;
-
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
 use jiff::{SignedDuration, Timestamp};
@@ -17,6 +15,10 @@ use tempfile::TempDir;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tonic::{Code, Status};
 use tonic_types::StatusExt;
+
+/// Generated prefecture files live in the client library, whose `relais bench`
+/// sends them too: one generator for the tests and the load.
+pub use relais_client::affiliations;
 
 /// A running server with its own database. Dropping it stops the server and
 /// deletes the database.

@@ -3,6 +3,7 @@
 mod admin;
 mod audit;
 mod batch;
+mod bench;
 mod case;
 mod connection;
 mod context;
@@ -108,6 +109,25 @@ enum Command {
     /// Prefecture affiliation files: one case per household.
     #[command(subcommand)]
     Batch(batch::BatchCommand),
+    /// Load a server and measure it: throughput, latency percentiles and
+    /// errors. Seeds what it needs with an administrator's token.
+    ///
+    /// Every scenario but health first creates organisations, accounts and
+    /// cases of its own through the API, their names suffixed with a new
+    /// tag each run, so that runs can repeat on one server. The server
+    /// limits each account's rate (limits.requests_per_second and
+    /// limits.burst): to find its ceiling, raise them, for instance with
+    /// RELAIS__LIMITS__REQUESTS_PER_SECOND=1000000 and
+    /// RELAIS__LIMITS__BURST=1000000 in the server's environment.
+    Bench(bench::BenchArgs),
+}
+
+impl Cli {
+    /// Whether the command generates load, for which one thread would
+    /// measure the client rather than the server.
+    pub(crate) fn generates_load(&self) -> bool {
+        matches!(self.command, Command::Bench(_))
+    }
 }
 
 pub(crate) async fn run(cli: Cli) -> ExitCode {
@@ -142,6 +162,7 @@ pub(crate) async fn run(cli: Cli) -> ExitCode {
         Command::Sla(command) => sla::run(&ctx, command).await,
         Command::Audit(command) => audit::run(&ctx, command).await,
         Command::Batch(command) => batch::run(&ctx, command).await,
+        Command::Bench(args) => bench::run(&ctx, args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

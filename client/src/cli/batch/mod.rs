@@ -16,6 +16,8 @@ use tonic::Code;
 
 use super::{context::Context, error::Failure, output::Output};
 
+pub(super) use send::affiliation_row;
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum BatchCommand {
     /// Checks an affiliation file as the server would, without sending it:

@@ -571,7 +571,8 @@ fn read_rows(
     Ok(())
 }
 
-fn affiliation_row(raw: &RawRow) -> pb::AffiliationRow {
+/// A row as it is sent: `relais bench batch` sends its rows this way too.
+pub(in crate::cli) fn affiliation_row(raw: &RawRow) -> pb::AffiliationRow {
     let mut row = pb::AffiliationRow {
         row_number: i64::try_from(raw.row()).unwrap_or(i64::MAX),
         ..pb::AffiliationRow::default()

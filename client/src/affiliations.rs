@@ -1,5 +1,6 @@
-//! Generated prefecture affiliation files, for the tests and the benchmark
-//! that send them: what a desk exports, and what the server must make of it.
+//! Generated prefecture affiliation files: what a desk exports, and what the
+//! server must make of it. The tests send them to check the answers, and
+//! `relais bench batch` to measure the server; pure, so both get the same file.
 
 use std::collections::HashMap;
 
@@ -28,6 +29,14 @@ pub struct Generated {
 /// 50 a nine-digit AGDREF number (a warning); a blank row now and then, as
 /// spreadsheets export them.
 pub fn generate(persons: usize) -> Generated {
+    generate_from(persons, 0)
+}
+
+/// [`generate`], numbering the households after `skipped` instead of from
+/// 1: people the server has not seen yet, whose households are not
+/// duplicates of an earlier file's. Their AGDREF numbers stay ten digits
+/// while the households number fewer than 100 million.
+pub fn generate_from(persons: usize, skipped: u64) -> Generated {
     let mut generated = Generated {
         text: format!("{HEADER}\n"),
         rows: Vec::with_capacity(persons),
@@ -38,7 +47,7 @@ pub fn generate(persons: usize) -> Generated {
     };
     let mut line = 2u64;
     let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut household = 0u64;
+    let mut household = skipped;
     while generated.rows.len() < persons {
         household += 1;
         if household.is_multiple_of(500) {
@@ -48,7 +57,8 @@ pub fn generate(persons: usize) -> Generated {
         seed = seed
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
-        let size = usize::try_from(seed >> 62).unwrap() + 1;
+        // The two top bits: one to four persons.
+        let size = usize::from((seed >> 62) as u8) + 1;
         let size = size.min(persons - generated.rows.len());
         let bad_nir = household.is_multiple_of(23);
         let future = household.is_multiple_of(31);
@@ -95,4 +105,19 @@ pub fn generate(persons: usize) -> Generated {
         }
     }
     generated
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn households_numbered_further_are_other_people() {
+        let first = generate(200);
+        let later = generate_from(200, 1_000_000);
+        assert_eq!(first.rows.len(), later.rows.len());
+        assert!(first.text.contains("KOVALENKO-1;") && first.text.contains(";7500000001;"));
+        assert!(later.text.contains("KOVALENKO-1000001;") && later.text.contains(";7501000001;"));
+        assert!(!later.text.contains("KOVALENKO-1;"));
+    }
 }
