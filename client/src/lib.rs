@@ -28,6 +28,7 @@
 //! ```
 
 pub mod affiliations;
+pub mod samples;
 
 use std::{fmt, future::Future, time::Duration};
 

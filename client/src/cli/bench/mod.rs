@@ -32,6 +32,8 @@ const STREAMS_PER_CONNECTION: usize = 100;
 /// The accounts of a role the load is spread over, unless told: the server
 /// limits each account's rate, as it would limit each person's.
 const MAX_DEFAULT_ACCOUNTS: usize = 64;
+/// Cases submitted at once while seeding, whatever the measured load.
+const SEED_IN_FLIGHT: usize = 64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Scenario {
@@ -233,7 +235,10 @@ impl Bench<'_> {
         let count = usize::try_from(self.args.cases).unwrap_or(usize::MAX);
         self.ctx.out.note(&format!("relais: seeding {count} cases"));
         let partners = self.seeding(&fixture.partners)?;
-        let in_flight = self.settings.in_flight;
+        // Seeding is not measured: it goes as fast as the server takes it,
+        // whatever load is measured afterwards (one request at a time would
+        // take an hour to seed a million cases).
+        let in_flight = self.settings.in_flight.max(SEED_IN_FLIGHT);
         let (cases, seconds) = seed::cases(&partners, &fixture.cpam_id, count, in_flight).await?;
         let agents = self.measuring(&fixture.agents)?;
         let before = self.memory()?;

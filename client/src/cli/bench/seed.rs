@@ -222,10 +222,11 @@ pub(super) async fn cases(
     Ok((ids, started.elapsed().as_secs_f64()))
 }
 
-/// A valid case for the CPAM, the `n`th of its kind: a woman born abroad in
-/// October 1995, as her birth date says, whose NIR's place and order
-/// numbers change with `n` so that cases are about 900 × 999 different
-/// people. A request id of its own, kept when the call is retried.
+/// The sample case for the CPAM, the `n`th of its kind, without the child: a
+/// woman born abroad in October 1995, as her birth date says, whose NIR's
+/// place and order numbers change with `n` so that cases are about
+/// 900 × 999 different people. A request id of its own, kept when the call
+/// is retried.
 pub(super) fn case(cpam_id: &str, n: u64) -> pb::SubmitCaseRequest {
     let place = 100 + (n / 999) % 900;
     let order = 1 + n % 999;
@@ -233,45 +234,16 @@ pub(super) fn case(cpam_id: &str, n: u64) -> pb::SubmitCaseRequest {
     let nir = Nir::compute_key(&first13)
         .map(|key| format!("{first13}{key:02}"))
         .unwrap_or_default();
-    pb::SubmitCaseRequest {
-        request_id: new_request_id(),
-        category: pb::Category::CarteVitale.into(),
-        subject: "Carte Vitale perdue".to_owned(),
-        description: "Mme Kovalenko a perdu sa carte Vitale et a besoin d'une attestation \
-                      de droits."
-            .to_owned(),
-        urgency: pb::Urgency::Normal.into(),
-        urgency_reason: String::new(),
-        beneficiary: Some(pb::Beneficiary {
-            last_name: "Kovalenko".to_owned(),
-            first_names: "Olena".to_owned(),
-            birth_date: "1995-10-14".to_owned(),
-            sex: pb::Sex::Female.into(),
-            nir,
-            agdref_number: format!("{:010}", n % 10_000_000_000),
-            nationality: "UA".to_owned(),
-            situation: pb::Situation::TemporaryProtection.into(),
-            residence: Some(pb::beneficiary::Residence::PostalAddress(
-                pb::PostalAddress {
-                    line1: "12 rue Oberkampf".to_owned(),
-                    line2: String::new(),
-                    postal_code: "75011".to_owned(),
-                    city: "Paris".to_owned(),
-                },
-            )),
-            phone: "06 12 34 56 78".to_owned(),
-            email: "olena.kovalenko@example.org".to_owned(),
-            preferred_language: "uk".to_owned(),
-            departement: String::new(),
-        }),
-        dependants: Vec::new(),
-        consent: Some(pb::Consent {
-            r#type: pb::ConsentType::Paper.into(),
-            date: "2026-01-05".to_owned(),
-        }),
-        partner_reference: format!("BENCH-{n}"),
-        handler_organisation_id: cpam_id.to_owned(),
+    let mut case = relais_client::samples::sample_case();
+    case.request_id = new_request_id();
+    case.dependants.clear();
+    if let Some(beneficiary) = case.beneficiary.as_mut() {
+        beneficiary.nir = nir;
+        beneficiary.agdref_number = format!("{:010}", n % 10_000_000_000);
     }
+    case.partner_reference = format!("BENCH-{n}");
+    case.handler_organisation_id = cpam_id.to_owned();
+    case
 }
 
 /// Runs `call` again while the server says the account is over its rate,
