@@ -254,3 +254,57 @@ async fn concurrent_submissions_stored_together_each_get_their_own_answer() {
     assert_eq!(distinct.len(), 49);
     assert_eq!(count_cases(&world).await, 49);
 }
+
+#[tokio::test]
+async fn a_submission_the_database_refuses_fails_alone() {
+    // Submissions stored together share a transaction: should the database
+    // refuse one, the others must still be stored and answered OK, and
+    // nothing of the refused one may remain.
+    let world = World::new().await;
+    let url = format!("sqlite://{}", world.server.database_path().display());
+    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    sqlx::raw_sql(
+        "CREATE TRIGGER refuse_one BEFORE INSERT ON case_contents \
+         WHEN NEW.subject = 'Refusé par la base' \
+         BEGIN SELECT RAISE(ABORT, 'refused for the test'); END",
+    )
+    .execute(&mut db)
+    .await
+    .unwrap();
+
+    let mut calls = Vec::new();
+    for i in 0..16 {
+        let mut request = sample_case();
+        request.request_id = format!("beside-{i}");
+        calls.push(request);
+    }
+    let mut refused = sample_case();
+    refused.request_id = "refused-by-the-database".to_owned();
+    refused.subject = "Refusé par la base".to_owned();
+    calls.insert(8, refused);
+
+    let answers = futures::future::join_all(calls.into_iter().map(|request| {
+        let client = world.partner.client.clone();
+        tokio::spawn(async move {
+            (
+                request.request_id.clone(),
+                client.submit_case(request).await,
+            )
+        })
+    }))
+    .await;
+    let mut stored = 0;
+    for answer in answers {
+        match answer.unwrap() {
+            (_, Ok(_)) => stored += 1,
+            (request_id, Err(status)) => {
+                assert_eq!(request_id, "refused-by-the-database", "{status:?}");
+                assert_eq!(status.code(), Code::Internal, "{status:?}");
+            }
+        }
+    }
+    assert_eq!(stored, 16);
+    assert_eq!(count_cases(&world).await, 16);
+}
