@@ -555,6 +555,19 @@ async fn a_fund_may_count_office_hours_and_close_a_bridge_day() {
         worked_days: Vec::new(),
         time_zone: String::new(),
     };
+    // Read first, so that the server holds the default calendar: the change
+    // must replace what it holds.
+    let default = world
+        .agent
+        .client
+        .get_organisation_calendar(pb::GetOrganisationCalendarRequest {
+            organisation_id: world.cpam.id.clone(),
+        })
+        .await
+        .unwrap()
+        .calendar
+        .unwrap();
+    assert!(default.office_hours.is_empty());
     let stored = world
         .admin
         .set_organisation_calendar(pb::SetOrganisationCalendarRequest {

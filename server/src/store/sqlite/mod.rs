@@ -14,7 +14,12 @@ mod group_commit;
 mod sla;
 mod submit;
 
-use std::{str::FromStr, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    str::FromStr,
+    sync::{Arc, PoisonError},
+    time::Duration,
+};
 
 use jiff::{Timestamp, civil::Date};
 use relais_core::{
@@ -64,6 +69,12 @@ struct Inner {
     writer: Mutex<SqliteConnection>,
     /// Submissions waiting to be stored together (group commit).
     waiting: group_commit::Waiting,
+    /// The funds' calendars, as read or written by this process: every
+    /// answer that shows a case's clocks needs its fund's calendar, which
+    /// changes a few times a year, and only through `set_calendar_config`.
+    /// (One process owns an SQLite file; a store shared by several
+    /// processes could not keep such a copy.)
+    calendars: std::sync::RwLock<HashMap<OrganisationId, CalendarConfig>>,
     reader: SqlitePool,
     events: EventBus,
 }
@@ -99,6 +110,7 @@ impl SqliteStore {
             inner: Arc::new(Inner {
                 writer: Mutex::new(writer),
                 waiting: group_commit::Waiting::default(),
+                calendars: std::sync::RwLock::default(),
                 reader,
                 events,
             }),
@@ -1311,8 +1323,30 @@ impl Store for SqliteStore {
         &self,
         organisation: OrganisationId,
     ) -> StoreResult<Option<CalendarConfig>> {
+        let known = self
+            .inner
+            .calendars
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&organisation)
+            .cloned();
+        if known.is_some() {
+            return Ok(known);
+        }
         let mut conn = self.inner.reader.acquire().await?;
-        sla::calendar_config(&mut conn, organisation).await
+        let config = sla::calendar_config(&mut conn, organisation).await?;
+        // Only organisations that exist are kept, so that unknown ids cannot
+        // grow the copy. Kept only if nothing newer was written meanwhile:
+        // `set_calendar_config` stores what it committed.
+        if let Some(config) = &config {
+            self.inner
+                .calendars
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(organisation)
+                .or_insert_with(|| config.clone());
+        }
+        Ok(config)
     }
 
     async fn set_calendar_config(
@@ -1329,6 +1363,11 @@ impl Store for SqliteStore {
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("calendar of {organisation} vanished")))?;
         tx.commit().await?;
+        self.inner
+            .calendars
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(organisation, stored.clone());
         Ok(stored)
     }
 
