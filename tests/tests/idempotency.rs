@@ -195,18 +195,44 @@ async fn of_two_agents_taking_a_case_at_once_exactly_one_wins() {
     }
 }
 
+/// `count` sample cases, with request ids `{prefix}-0`, `{prefix}-1`…
+fn sample_cases(prefix: &str, count: usize) -> Vec<pb::SubmitCaseRequest> {
+    (0..count)
+        .map(|i| {
+            let mut request = sample_case();
+            request.request_id = format!("{prefix}-{i}");
+            request
+        })
+        .collect()
+}
+
+/// Submits every request at once, each from a task of its own, as many
+/// partners would; the answers by request id, in the requests' order.
+async fn submit_at_once(
+    world: &World,
+    calls: Vec<pb::SubmitCaseRequest>,
+) -> Vec<(String, Result<pb::SubmitCaseResponse, tonic::Status>)> {
+    let tasks = calls.into_iter().map(|request| {
+        let client = world.partner.client.clone();
+        tokio::spawn(async move {
+            let request_id = request.request_id.clone();
+            (request_id, client.submit_case(request).await)
+        })
+    });
+    futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(|answer| answer.unwrap())
+        .collect()
+}
+
 #[tokio::test]
 async fn concurrent_submissions_stored_together_each_get_their_own_answer() {
     // Submissions arriving together share a transaction (group commit): each
     // must still be created once, retried ones must find their case, and a
     // refused one must not take the others down.
     let world = World::new().await;
-    let mut calls = Vec::new();
-    for i in 0..48 {
-        let mut request = sample_case();
-        request.request_id = format!("together-{i}");
-        calls.push(request);
-    }
+    let mut calls = sample_cases("together", 48);
     let mut retried = sample_case();
     retried.request_id = "together-retried".to_owned();
     calls.extend(std::iter::repeat_n(retried, 4));
@@ -222,20 +248,10 @@ async fn concurrent_submissions_stored_together_each_get_their_own_answer() {
     }
     calls.push(unroutable);
 
-    let answers = futures::future::join_all(calls.into_iter().map(|request| {
-        let client = world.partner.client.clone();
-        tokio::spawn(async move {
-            (
-                request.request_id.clone(),
-                client.submit_case(request).await,
-            )
-        })
-    }))
-    .await;
+    let answers = submit_at_once(&world, calls).await;
 
     let mut ids = std::collections::BTreeMap::<String, std::collections::BTreeSet<String>>::new();
-    for answer in answers {
-        let (request_id, outcome) = answer.unwrap();
+    for (request_id, outcome) in answers {
         match outcome {
             Ok(submitted) => {
                 ids.entry(request_id)
@@ -274,30 +290,16 @@ async fn a_submission_the_database_refuses_fails_alone() {
     .await
     .unwrap();
 
-    let mut calls = Vec::new();
-    for i in 0..16 {
-        let mut request = sample_case();
-        request.request_id = format!("beside-{i}");
-        calls.push(request);
-    }
+    let mut calls = sample_cases("beside", 16);
     let mut refused = sample_case();
     refused.request_id = "refused-by-the-database".to_owned();
     refused.subject = "Refusé par la base".to_owned();
     calls.insert(8, refused);
 
-    let answers = futures::future::join_all(calls.into_iter().map(|request| {
-        let client = world.partner.client.clone();
-        tokio::spawn(async move {
-            (
-                request.request_id.clone(),
-                client.submit_case(request).await,
-            )
-        })
-    }))
-    .await;
+    let answers = submit_at_once(&world, calls).await;
     let mut stored = 0;
     for answer in answers {
-        match answer.unwrap() {
+        match answer {
             (_, Ok(_)) => stored += 1,
             (request_id, Err(status)) => {
                 assert_eq!(request_id, "refused-by-the-database", "{status:?}");

@@ -557,16 +557,7 @@ async fn a_fund_may_count_office_hours_and_close_a_bridge_day() {
     };
     // Read first, so that the server holds the default calendar: the change
     // must replace what it holds.
-    let default = world
-        .agent
-        .client
-        .get_organisation_calendar(pb::GetOrganisationCalendarRequest {
-            organisation_id: world.cpam.id.clone(),
-        })
-        .await
-        .unwrap()
-        .calendar
-        .unwrap();
+    let default = fund_calendar(&world).await;
     assert!(default.office_hours.is_empty());
     let stored = world
         .admin
@@ -591,16 +582,7 @@ async fn a_fund_may_count_office_hours_and_close_a_bridge_day() {
     // then Wednesday 08:30–12:30 and 13:30–16:00.
     let case = world.submitted_case().await;
     assert_eq!(instant(&first(&case).due_time), paris("2026-01-14T16:00"));
-    let read = world
-        .agent
-        .client
-        .get_organisation_calendar(pb::GetOrganisationCalendarRequest {
-            organisation_id: world.cpam.id.clone(),
-        })
-        .await
-        .unwrap()
-        .calendar
-        .unwrap();
+    let read = fund_calendar(&world).await;
     assert_eq!(read, stored);
 
     let mut bad = calendar;
@@ -625,6 +607,20 @@ async fn a_fund_may_count_office_hours_and_close_a_bridge_day() {
             "calendar.office_hours",
         ]
     );
+}
+
+/// The CPAM's calendar, as its agents read it.
+async fn fund_calendar(world: &World) -> pb::OrganisationCalendar {
+    world
+        .agent
+        .client
+        .get_organisation_calendar(pb::GetOrganisationCalendarRequest {
+            organisation_id: world.cpam.id.clone(),
+        })
+        .await
+        .unwrap()
+        .calendar
+        .unwrap()
 }
 
 #[tokio::test]
