@@ -213,13 +213,13 @@ async fn store_directly(directory: &Path, file: &Path) -> Result<f64, Failure> {
             now,
         })
         .await?;
-    let submitter = HouseholdSubmitter {
-        batch: batch.id,
-        organisation: prefecture.as_ref(),
-        organisation_departement: prefecture.departement,
+    let submitter = HouseholdSubmitter::new(
+        batch.id,
+        prefecture.as_ref(),
+        prefecture.departement,
         account,
         now,
-    };
+    );
     let reader = HouseholdReader::open(std::fs::File::open(file)?, &BatchOptions::default(), now)?;
     let mut chunk = Vec::new();
     let mut rows = 0;

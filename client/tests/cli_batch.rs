@@ -8,7 +8,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use support::{Run, relais_with};
+use support::{Run, field, relais_with};
 
 /// Port 9 (discard): nothing listens there on a test machine.
 const NOWHERE: &str = "http://127.0.0.1:9";
@@ -38,17 +38,6 @@ fn file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, String) {
     let path: PathBuf = dir.path().join(name);
     std::fs::write(&path, bytes).unwrap();
     (dir, path.display().to_string())
-}
-
-/// The value of a `Label:  value` line of the human report.
-fn field(stdout: &str, label: &str) -> String {
-    let prefix = format!("{label}:");
-    stdout
-        .lines()
-        .find_map(|l| l.strip_prefix(&prefix))
-        .unwrap_or_else(|| panic!("no {label} in:\n{stdout}"))
-        .trim()
-        .to_owned()
 }
 
 /// The line of a table that starts with row number `row`.

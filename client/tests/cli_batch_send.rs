@@ -17,7 +17,7 @@ use relais_tests::{
     affiliations::{BAD_NIR, generate},
 };
 use serde_json::Value;
-use support::{Run, relais};
+use support::{Run, field, relais};
 use tokio::{
     io::{AsyncReadExt as _, AsyncWriteExt as _},
     net::{TcpListener, TcpStream},
@@ -46,17 +46,6 @@ fn read_results(path: &Path) -> Vec<csv::StringRecord> {
         vec!["row", "status", "case_reference", "errors", "warnings"]
     );
     reader.records().map(Result::unwrap).collect()
-}
-
-/// The value of a `Label:  value` line of a summary.
-fn field(stdout: &str, label: &str) -> String {
-    let prefix = format!("{label}:");
-    stdout
-        .lines()
-        .find_map(|l| l.strip_prefix(&prefix))
-        .unwrap_or_else(|| panic!("no {label} in:\n{stdout}"))
-        .trim()
-        .to_owned()
 }
 
 /// The number a summary line starts with.

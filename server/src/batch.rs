@@ -29,16 +29,31 @@ pub struct HouseholdSubmitter {
     pub organisation_departement: Option<Departement>,
     pub account: AccountRef,
     pub now: Timestamp,
+    consent: Consent,
 }
 
 impl HouseholdSubmitter {
-    /// The file has no consent column: the desk collects the person's
-    /// signed consent on paper when it registers them, the day it sends.
-    fn consent(&self) -> Consent {
+    pub fn new(
+        batch: BatchId,
+        organisation: OrgRef,
+        organisation_departement: Option<Departement>,
+        account: AccountRef,
+        now: Timestamp,
+    ) -> Self {
+        // The file has no consent column: the desk collects the person's
+        // signed consent on paper when it registers them, the day it sends.
         let paris = TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC);
-        Consent {
+        let consent = Consent {
             kind: ConsentType::Paper,
-            date: self.now.to_zoned(paris).date(),
+            date: now.to_zoned(paris).date(),
+        };
+        Self {
+            batch,
+            organisation,
+            organisation_departement,
+            account,
+            now,
+            consent,
         }
     }
 
@@ -58,7 +73,7 @@ impl HouseholdSubmitter {
         household.nir = main.nir.clone();
         household.agdref = main.agdref.clone();
         let context = SubmissionContext {
-            consent: self.consent(),
+            consent: self.consent,
             handler: None,
         };
         match accepted.to_draft(&context).validate(self.now) {

@@ -104,3 +104,14 @@ impl Run {
             .unwrap_or_else(|e| panic!("relais {}: not JSON ({e}): {}", self.args, self.stdout()))
     }
 }
+
+/// The value of a `Label:  value` line of a human report.
+pub(crate) fn field(stdout: &str, label: &str) -> String {
+    let prefix = format!("{label}:");
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("no {label} in:\n{stdout}"))
+        .trim()
+        .to_owned()
+}

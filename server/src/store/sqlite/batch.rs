@@ -9,13 +9,13 @@ use relais_core::{
     batch::{BatchId, IssueKind, RowIssue, RowOutcome, RowStatus},
     case::{CaseEvent, CaseId},
     ids::CaseRef,
-    org::{AccountId, AccountRef, OrgRef, OrganisationId},
+    org::OrganisationId,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, sqlite::SqliteRow};
 use uuid::Uuid;
 
-use super::{instant, micros, multi_row, submit};
+use super::{account_ref, instant, micros, multi_row, org_ref, submit};
 use crate::store::{
     Batch, BatchCounts, BatchHousehold, BatchRowResult, BatchRowStatus, NewBatch, StoreError,
     StoreResult,
@@ -40,14 +40,8 @@ fn batch_from_row(row: &SqliteRow) -> StoreResult<Batch> {
     let sha256: Vec<u8> = row.try_get("sha256")?;
     Ok(Batch {
         id: BatchId::from_uuid(row.try_get("id")?),
-        organisation: OrgRef {
-            id: OrganisationId::from_uuid(row.try_get("organisation_id")?),
-            name: row.try_get("organisation_name")?,
-        },
-        uploaded_by: AccountRef {
-            id: AccountId::from_uuid(row.try_get("uploaded_by")?),
-            name: row.try_get("account_name")?,
-        },
+        organisation: org_ref(row, "organisation_id", "organisation_name")?,
+        uploaded_by: account_ref(row, "uploaded_by", "account_name")?,
         request_id: row.try_get("request_id")?,
         file_name: row.try_get("file_name")?,
         sha256: sha256

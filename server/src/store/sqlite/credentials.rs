@@ -3,15 +3,14 @@
 use jiff::Timestamp;
 use relais_core::{
     Error,
-    org::{
-        Account, AccountId, AccountRef, Organisation, OrganisationId, OrganisationKind, Role,
-        TokenId,
-    },
+    org::{Account, AccountId, Organisation, OrganisationId, OrganisationKind, Role, TokenId},
 };
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, sqlite::SqliteRow};
 use uuid::Uuid;
 
-use super::{departement, fetch_account, instant, micros, named, not_found, optional_instant};
+use super::{
+    account_ref, departement, fetch_account, instant, micros, named, not_found, optional_instant,
+};
 use crate::store::{
     CertificateBinding, Credential, CredentialOwner, NewToken, Page, PageRequest, StoreError,
     StoreResult, TokenInfo,
@@ -122,10 +121,7 @@ fn token_from_row(row: &SqliteRow, now: Timestamp) -> StoreResult<TokenInfo> {
     let disabled: Option<i64> = row.try_get("disabled_at")?;
     Ok(TokenInfo {
         id: TokenId::from_uuid(row.try_get("id")?),
-        account: AccountRef {
-            id: AccountId::from_uuid(row.try_get("account_id")?),
-            name: row.try_get("account_name")?,
-        },
+        account: account_ref(row, "account_id", "account_name")?,
         created_at: instant(row.try_get("created_at")?)?,
         expires_at,
         revoked_at,
@@ -273,10 +269,7 @@ fn binding_from_row(row: &SqliteRow) -> StoreResult<CertificateBinding> {
         fingerprint: fingerprint.try_into().map_err(|_| {
             StoreError::Corrupt("a certificate fingerprint is not 32 bytes".to_owned())
         })?,
-        account: AccountRef {
-            id: AccountId::from_uuid(row.try_get("account_id")?),
-            name: row.try_get("account_name")?,
-        },
+        account: account_ref(row, "account_id", "account_name")?,
         created_at: instant(row.try_get("created_at")?)?,
     })
 }

@@ -131,6 +131,22 @@ fn multi_row(
     query.build().persistent(rows == full)
 }
 
+/// The organisation named by a row's `id` and `name` columns.
+fn org_ref(row: &SqliteRow, id: &str, name: &str) -> StoreResult<OrgRef> {
+    Ok(OrgRef {
+        id: OrganisationId::from_uuid(row.try_get(id)?),
+        name: row.try_get(name)?,
+    })
+}
+
+/// The account named by a row's `id` and `name` columns.
+fn account_ref(row: &SqliteRow, id: &str, name: &str) -> StoreResult<AccountRef> {
+    Ok(AccountRef {
+        id: AccountId::from_uuid(row.try_get(id)?),
+        name: row.try_get(name)?,
+    })
+}
+
 fn micros(t: Timestamp) -> i64 {
     t.as_microsecond()
 }
@@ -249,10 +265,7 @@ const ACCOUNT_SELECT: &str = "SELECT a.id, a.organisation_id, o.name AS organisa
 fn account_from_row(row: &SqliteRow) -> StoreResult<Account> {
     Ok(Account {
         id: AccountId::from_uuid(row.try_get("id")?),
-        organisation: OrgRef {
-            id: OrganisationId::from_uuid(row.try_get("organisation_id")?),
-            name: row.try_get("organisation_name")?,
-        },
+        organisation: org_ref(row, "organisation_id", "organisation_name")?,
         name: row.try_get("name")?,
         email: row.try_get("email")?,
         role: named(row.try_get("role")?, Role::from_name, "role")?,
@@ -343,13 +356,7 @@ fn case_from_row(row: &SqliteRow) -> StoreResult<Case> {
         Urgency::Normal
     };
     let consent_date: String = row.try_get("consent_date")?;
-    let assignee = match row.try_get::<Option<Uuid>, _>("assignee_id")? {
-        Some(id) => Some(AccountRef {
-            id: AccountId::from_uuid(id),
-            name: row.try_get("assignee_name")?,
-        }),
-        None => None,
-    };
+    let assignee = optional_account_ref(row, "assignee_id", "assignee_name")?;
     let resolution = match row.try_get::<Option<String>, _>("resolution_outcome")? {
         Some(outcome) => Some(Resolution {
             outcome: named(&outcome, Outcome::from_name, "outcome")?,
@@ -383,18 +390,9 @@ fn case_from_row(row: &SqliteRow) -> StoreResult<Case> {
                 .map_err(|e| StoreError::Corrupt(format!("consent date: {e}")))?,
         },
         partner_reference: row.try_get("partner_reference")?,
-        submitter: OrgRef {
-            id: OrganisationId::from_uuid(row.try_get("submitter_org_id")?),
-            name: row.try_get("submitter_name")?,
-        },
-        submitted_by: AccountRef {
-            id: AccountId::from_uuid(row.try_get("submitted_by")?),
-            name: row.try_get("submitted_by_name")?,
-        },
-        handler: OrgRef {
-            id: OrganisationId::from_uuid(row.try_get("handler_org_id")?),
-            name: row.try_get("handler_name")?,
-        },
+        submitter: org_ref(row, "submitter_org_id", "submitter_name")?,
+        submitted_by: account_ref(row, "submitted_by", "submitted_by_name")?,
+        handler: org_ref(row, "handler_org_id", "handler_name")?,
         assignee,
         departement: departement(row.try_get("departement")?)?,
         created_at: instant(row.try_get("created_at")?)?,
@@ -452,27 +450,27 @@ const EVENT_SELECT: &str = "SELECT e.sequence, e.case_id, c.reference, e.kind, e
      LEFT JOIN organisations fo ON fo.id = e.from_org_id \
      LEFT JOIN organisations tor ON tor.id = e.to_org_id";
 
-fn org_ref(row: &SqliteRow, id: &str, name: &str) -> StoreResult<Option<OrgRef>> {
-    Ok(match row.try_get::<Option<Uuid>, _>(id)? {
-        Some(uuid) => Some(OrgRef {
-            id: OrganisationId::from_uuid(uuid),
-            name: row.try_get(name)?,
-        }),
-        None => None,
-    })
+/// The organisation a row names, if its `id` column is not NULL.
+fn optional_org_ref(row: &SqliteRow, id: &str, name: &str) -> StoreResult<Option<OrgRef>> {
+    match row.try_get::<Option<Uuid>, _>(id)? {
+        Some(_) => org_ref(row, id, name).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The account a row names, if its `id` column is not NULL.
+fn optional_account_ref(row: &SqliteRow, id: &str, name: &str) -> StoreResult<Option<AccountRef>> {
+    match row.try_get::<Option<Uuid>, _>(id)? {
+        Some(_) => account_ref(row, id, name).map(Some),
+        None => Ok(None),
+    }
 }
 
 fn event_from_row(row: &SqliteRow) -> StoreResult<CaseEvent> {
     let reference: String = row.try_get("reference")?;
     let sequence: i64 = row.try_get("sequence")?;
-    let actor = match row.try_get::<Option<Uuid>, _>("actor_id")? {
-        Some(id) => Some(AccountRef {
-            id: AccountId::from_uuid(id),
-            name: row.try_get("actor_name")?,
-        }),
-        None => None,
-    };
-    let actor_organisation = org_ref(row, "actor_org_id", "actor_org_name")?;
+    let actor = optional_account_ref(row, "actor_id", "actor_name")?;
+    let actor_organisation = optional_org_ref(row, "actor_org_id", "actor_org_name")?;
     let sla = match row.try_get::<Option<String>, _>("sla_target")? {
         Some(target) => Some((
             named(&target, TargetKind::from_name, "SLA target")?,
@@ -507,8 +505,8 @@ fn event_from_row(row: &SqliteRow) -> StoreResult<CaseEvent> {
         from_status: optional_named(row.try_get("from_status")?, Status::from_name, "status")?,
         to_status: named(row.try_get("to_status")?, Status::from_name, "status")?,
         reason: row.try_get("reason")?,
-        from_organisation: org_ref(row, "from_org_id", "from_org_name")?,
-        to_organisation: org_ref(row, "to_org_id", "to_org_name")?,
+        from_organisation: optional_org_ref(row, "from_org_id", "from_org_name")?,
+        to_organisation: optional_org_ref(row, "to_org_id", "to_org_name")?,
         message,
         sla,
         submitter: OrganisationId::from_uuid(row.try_get("submitter_org_id")?),
@@ -576,14 +574,8 @@ fn message_from_row(row: &SqliteRow) -> StoreResult<Message> {
         id: MessageId::from_uuid(row.try_get("id")?),
         case_id: CaseId::from_uuid(row.try_get("case_id")?),
         kind: named(row.try_get("kind")?, MessageKind::from_name, "message kind")?,
-        author: AccountRef {
-            id: AccountId::from_uuid(row.try_get("author_id")?),
-            name: row.try_get("author_name")?,
-        },
-        author_organisation: OrgRef {
-            id: OrganisationId::from_uuid(row.try_get("author_org_id")?),
-            name: row.try_get("author_org_name")?,
-        },
+        author: account_ref(row, "author_id", "author_name")?,
+        author_organisation: org_ref(row, "author_org_id", "author_org_name")?,
         body: row.try_get("body")?,
         created_at: instant(row.try_get("created_at")?)?,
     })
