@@ -68,6 +68,46 @@ async fn a_restarted_server_still_has_every_acknowledged_case() {
     agent.take_case(&acknowledged[1]).await.unwrap();
 }
 
+/// The cases in a copy of the database file alone, without its log; `None`
+/// while the copy is unreadable (caught in the middle of a checkpoint).
+async fn cases_in_file_alone(database: &std::path::Path) -> Option<i64> {
+    let directory = tempfile::tempdir().unwrap();
+    let copy = directory.path().join("copy.db");
+    std::fs::copy(database, &copy).unwrap();
+    let url = format!("sqlite://{}?mode=ro", copy.display());
+    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .ok()?;
+    sqlx::query_scalar("SELECT COUNT(*) FROM cases")
+        .fetch_one(&mut db)
+        .await
+        .ok()
+}
+
+#[tokio::test]
+async fn acknowledged_cases_reach_the_database_file_beside_the_log() {
+    // A busy writer would otherwise leave them in the write-ahead log until
+    // it grew to tens of MiB, and copy them back inside some caller's commit.
+    let world = World::new().await;
+    for i in 0..5 {
+        let mut request = sample_case();
+        request.partner_reference = format!("FS-{i}");
+        world.partner.client.submit_case(request).await.unwrap();
+    }
+    let database = world.server.database_path();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if cases_in_file_alone(&database).await == Some(5) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the cases stayed in the log"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn bootstrap_creates_one_administrator_only() {
     let server = TestServer::start().await;

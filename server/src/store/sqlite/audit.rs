@@ -8,7 +8,7 @@ use relais_core::{
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool, sqlite::SqliteRow};
 use uuid::Uuid;
 
-use super::{instant, micros};
+use super::{instant, micros, multi_row, statement_chunks};
 use crate::store::{
     AuditEntry, AuditFilter, Page, PageRequest, StoreResult,
     page::{Cursor, paginate},
@@ -20,7 +20,7 @@ const ROWS_PER_STATEMENT: usize = 1_000;
 const AUDIT_ORDER: u8 = 4;
 
 pub(super) async fn append(conn: &mut SqliteConnection, entries: &[AuditEntry]) -> StoreResult<()> {
-    for chunk in entries.chunks(ROWS_PER_STATEMENT) {
+    for chunk in statement_chunks(entries, ROWS_PER_STATEMENT) {
         let mut query = QueryBuilder::<Sqlite>::new(
             "INSERT INTO audit_log (at, account_id, organisation_id, rpc, case_id, case_reference, peer, \
              credential, request_id, outcome) ",
@@ -38,7 +38,9 @@ pub(super) async fn append(conn: &mut SqliteConnection, entries: &[AuditEntry]) 
                 .push_bind(entry.request_id.clone())
                 .push_bind(entry.outcome.clone());
         });
-        query.build().execute(&mut *conn).await?;
+        multi_row(&mut query, chunk.len(), ROWS_PER_STATEMENT)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

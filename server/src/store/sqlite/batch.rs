@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, sqlite::SqliteRow};
 use uuid::Uuid;
 
-use super::{account_ref, instant, micros, multi_row, org_ref, submit};
+use super::{account_ref, instant, micros, multi_row, org_ref, statement_chunks, submit};
 use crate::store::{
     Batch, BatchCounts, BatchHousehold, BatchRowResult, BatchRowStatus, NewBatch, StoreError,
     StoreResult,
@@ -269,52 +269,45 @@ async fn stored_rows(
         .collect()
 }
 
-/// The affiliation cases already about these NIRs or AGDREF numbers.
+/// The affiliation cases already about these NIRs or AGDREF numbers, by
+/// identity key (see `identity_keys`).
 async fn known_people(
     conn: &mut SqliteConnection,
     households: &[&BatchHousehold],
 ) -> StoreResult<HashMap<String, (CaseId, CaseRef)>> {
     let mut known = HashMap::new();
-    let keys: Vec<String> = households.iter().flat_map(|h| identity_keys(h)).collect();
-    if keys.is_empty() {
-        return Ok(known);
-    }
-    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "SELECT id, reference, nir, agdref FROM cases WHERE category = 'puma_affiliation' \
-             AND (nir IN (",
-        );
-        push_list(&mut query, chunk, "nir:");
-        query.push(") OR agdref IN (");
-        push_list(&mut query, chunk, "agdref:");
-        query.push("))");
-        let statement = multi_row(&mut query, chunk.len(), ROWS_PER_STATEMENT);
-        for row in statement.fetch_all(&mut *conn).await? {
-            let case = (
-                CaseId::from_uuid(row.try_get("id")?),
-                CaseRef::parse(row.try_get::<&str, _>("reference")?)
-                    .map_err(|e| StoreError::Corrupt(format!("stored reference: {e}")))?,
-            );
-            if let Some(nir) = row.try_get::<Option<String>, _>("nir")? {
-                known.entry(format!("nir:{nir}")).or_insert(case.clone());
+    let nirs: Vec<&str> = households
+        .iter()
+        .filter_map(|h| h.nir.as_ref().map(|nir| nir.as_str()))
+        .collect();
+    let agdrefs: Vec<&str> = households
+        .iter()
+        .filter_map(|h| h.agdref.as_ref().map(|agdref| agdref.as_str()))
+        .collect();
+    for (column, values) in [("nir", nirs), ("agdref", agdrefs)] {
+        for chunk in statement_chunks(&values, ROWS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new(format!(
+                "SELECT id, reference, {column} AS value FROM cases \
+                 WHERE category = 'puma_affiliation' AND {column} IN ("
+            ));
+            let mut list = query.separated(", ");
+            for value in chunk {
+                list.push_bind(*value);
             }
-            if let Some(agdref) = row.try_get::<Option<String>, _>("agdref")? {
-                known.entry(format!("agdref:{agdref}")).or_insert(case);
+            // The first case about a person is the one a duplicate points to.
+            query.push(") ORDER BY created_at, id");
+            let statement = multi_row(&mut query, chunk.len(), ROWS_PER_STATEMENT);
+            for row in statement.fetch_all(&mut *conn).await? {
+                let value: String = row.try_get("value")?;
+                let reference = CaseRef::parse(row.try_get::<&str, _>("reference")?)
+                    .map_err(|e| StoreError::Corrupt(format!("stored reference: {e}")))?;
+                known
+                    .entry(format!("{column}:{value}"))
+                    .or_insert((CaseId::from_uuid(row.try_get("id")?), reference));
             }
         }
     }
     Ok(known)
-}
-
-fn push_list(query: &mut QueryBuilder<Sqlite>, keys: &[String], prefix: &str) {
-    let mut values = query.separated(", ");
-    // An empty list is not valid SQL; NULL matches nothing.
-    values.push("NULL");
-    for key in keys {
-        if let Some(value) = key.strip_prefix(prefix) {
-            values.push_bind(value.to_owned());
-        }
-    }
 }
 
 /// The keys a household's person is known by: `nir:…`, `agdref:…`.
@@ -480,7 +473,7 @@ pub(super) async fn store_households(
         }
     }
 
-    for chunk in new_rows.chunks(ROWS_PER_STATEMENT) {
+    for chunk in statement_chunks(&new_rows, ROWS_PER_STATEMENT) {
         let mut query = QueryBuilder::<Sqlite>::new(
             "INSERT INTO batch_rows (batch_id, row_number, status, case_id, errors, warnings) ",
         );

@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use super::{
     CASE_SELECT, case_from_row, departement, json, micros, multi_row, named, optional_instant,
-    to_json,
+    statement_chunks, to_json,
 };
 use crate::store::{CaseScope, ReportQuery, StoreError, StoreResult};
 
@@ -248,7 +248,7 @@ async fn save_many_clocks(
     conn: &mut SqliteConnection,
     clocks: &[(CaseId, &CaseSla)],
 ) -> StoreResult<()> {
-    for chunk in clocks.chunks(ROWS_PER_STATEMENT) {
+    for chunk in statement_chunks(clocks, ROWS_PER_STATEMENT) {
         let mut documents = QueryBuilder::<Sqlite>::new("INSERT INTO case_clocks (case_id, sla) ");
         let mut failure = None;
         documents.push_values(chunk, |mut values, (id, sla)| {
@@ -315,7 +315,7 @@ async fn record_raised(
     raised: &[(&Case, Raised)],
 ) -> StoreResult<Vec<CaseEvent>> {
     let mut events = Vec::with_capacity(raised.len());
-    for chunk in raised.chunks(ROWS_PER_STATEMENT) {
+    for chunk in statement_chunks(raised, ROWS_PER_STATEMENT) {
         let mut query = QueryBuilder::<Sqlite>::new(
             "INSERT INTO case_events (case_id, kind, at, from_status, to_status, submitter_org_id, \
              handler_org_id, sla_target, escalation_level) ",

@@ -15,7 +15,8 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use uuid::Uuid;
 
 use super::{
-    CASE_SELECT, case_from_row, instant, micros, multi_row, organisation_from_row, sla, to_json,
+    CASE_SELECT, case_from_row, instant, micros, multi_row, organisation_from_row, sla,
+    statement_chunks, to_json,
 };
 use crate::store::{StoreError, StoreResult, Submission, Submitted};
 
@@ -151,11 +152,11 @@ pub(super) async fn insert_submissions(
     }
     assign_unused_references(conn, &mut rows).await?;
 
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+    for chunk in statement_chunks(&rows, ROWS_PER_STATEMENT) {
         insert_cases(conn, chunk).await?;
     }
     let mut events = HashMap::new();
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+    for chunk in statement_chunks(&rows, ROWS_PER_STATEMENT) {
         events.extend(insert_first_events(conn, chunk).await?);
     }
     for row in rows {
@@ -243,7 +244,7 @@ async fn earlier_cases<'a>(
     submissions: &'a [Submission],
 ) -> StoreResult<HashMap<(OrganisationId, &'a str), (Case, Vec<u8>)>> {
     let mut matches: Vec<(CaseId, OrganisationId, String, Vec<u8>)> = Vec::new();
-    for chunk in submissions.chunks(ROWS_PER_STATEMENT) {
+    for chunk in statement_chunks(submissions, ROWS_PER_STATEMENT) {
         // A join, not `(submitter_org_id, request_id) IN (VALUES …)`: SQLite
         // plans that as a scan of every case.
         let mut query = QueryBuilder::<Sqlite>::new(
@@ -275,17 +276,19 @@ async fn earlier_cases<'a>(
     if matches.is_empty() {
         return Ok(found);
     }
-    let mut query = QueryBuilder::<Sqlite>::new(format!("{CASE_SELECT} WHERE c.id IN ("));
-    let mut list = query.separated(", ");
-    for (id, ..) in &matches {
-        list.push_bind(id.as_uuid());
-    }
-    query.push(")");
     let mut cases: HashMap<CaseId, Case> = HashMap::new();
-    let statement = multi_row(&mut query, matches.len(), ROWS_PER_STATEMENT);
-    for row in statement.fetch_all(&mut *conn).await? {
-        let case = case_from_row(&row)?;
-        cases.insert(case.id, case);
+    for chunk in statement_chunks(&matches, ROWS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Sqlite>::new(format!("{CASE_SELECT} WHERE c.id IN ("));
+        let mut list = query.separated(", ");
+        for (id, ..) in chunk {
+            list.push_bind(id.as_uuid());
+        }
+        query.push(")");
+        let statement = multi_row(&mut query, chunk.len(), ROWS_PER_STATEMENT);
+        for row in statement.fetch_all(&mut *conn).await? {
+            let case = case_from_row(&row)?;
+            cases.insert(case.id, case);
+        }
     }
     for (id, submitter, request_id, fingerprint) in matches {
         let submission = submissions
@@ -397,7 +400,7 @@ async fn assign_unused_references(
             return Ok(());
         }
         let mut taken: HashSet<String> = HashSet::new();
-        for chunk in unchecked.chunks(ROWS_PER_STATEMENT) {
+        for chunk in statement_chunks(&unchecked, ROWS_PER_STATEMENT) {
             let mut query =
                 QueryBuilder::<Sqlite>::new("SELECT reference FROM cases WHERE reference IN (");
             let mut list = query.separated(", ");
