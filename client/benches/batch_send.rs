@@ -1,7 +1,8 @@
 //! Prefecture file benchmark (not a test): a generated file sent end to end,
 //! `relais batch send` -> `relais-server` -> SQLite (WAL, synchronous=FULL),
-//! with the server's peak memory; then the same households stored straight
-//! into a store of their own in the same run, as the baseline.
+//! with the server's peak memory; then, in the same run, two baselines: the
+//! same households stored straight into a store of their own, and the floor
+//! under that, SQLite alone writing the very rows the store wrote.
 //!
 //!     cargo build --release -p relais-server
 //!     cargo bench -p relais-client --bench batch_send            # 100,000 rows
@@ -13,6 +14,7 @@ use std::{
     io::{BufRead, BufReader},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
+    str::FromStr,
     time::Instant,
 };
 
@@ -29,6 +31,10 @@ use relais_server::{
     batch::{CHUNK_ROWS, HouseholdSubmitter},
     events::EventBus,
     store::{NewBatch, SqliteStore, Store},
+};
+use sqlx::{
+    ConnectOptions as _, SqliteConnection,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
 };
 
 type Failure = Box<dyn std::error::Error>;
@@ -161,9 +167,15 @@ fn send(server: &Server, token: &str, file: &Path) -> Result<f64, Failure> {
     Ok(seconds)
 }
 
+/// Seconds taken to read and judge the file, and to store its households.
+struct Direct {
+    reading: f64,
+    storing: f64,
+}
+
 /// Stores the file's households straight into a store of their own, as the
 /// server would, without the CLI, gRPC or the server's streaming in between.
-async fn store_directly(directory: &Path, file: &Path) -> Result<f64, Failure> {
+async fn store_directly(directory: &Path, file: &Path) -> Result<Direct, Failure> {
     let url = format!("sqlite://{}", directory.join("direct.db").display());
     let store = SqliteStore::open(&url, EventBus::new()).await?;
     let now = Timestamp::now();
@@ -200,7 +212,6 @@ async fn store_directly(directory: &Path, file: &Path) -> Result<f64, Failure> {
         id: account.id,
         name: account.name,
     };
-    let started = Instant::now();
     let batch = store
         .open_batch(&NewBatch {
             id: BatchId::generate(),
@@ -220,22 +231,136 @@ async fn store_directly(directory: &Path, file: &Path) -> Result<f64, Failure> {
         account,
         now,
     );
+
+    // The whole file read and judged first, held in memory (the server
+    // never does that), so that storing is timed alone.
+    let started = Instant::now();
     let reader = HouseholdReader::open(std::fs::File::open(file)?, &BatchOptions::default(), now)?;
-    let mut chunk = Vec::new();
+    let mut chunks = vec![Vec::new()];
     let mut rows = 0;
     for household in reader {
         let household = submitter.household(household?);
         rows += household.rows.len();
-        chunk.push(household);
+        chunks.last_mut().ok_or("no chunk")?.push(household);
         if rows >= CHUNK_ROWS {
-            store
-                .store_batch_households(batch.id, std::mem::take(&mut chunk), now)
-                .await?;
+            chunks.push(Vec::new());
             rows = 0;
         }
     }
-    if !chunk.is_empty() {
+    let reading = started.elapsed().as_secs_f64();
+
+    let started = Instant::now();
+    for chunk in chunks.into_iter().filter(|chunk| !chunk.is_empty()) {
         store.store_batch_households(batch.id, chunk, now).await?;
+    }
+    Ok(Direct {
+        reading,
+        storing: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// The tables a stored household writes to, in the order the store writes
+/// them, with the column naming each row's case.
+const CASE_TABLES: [(&str, &str); 5] = [
+    ("cases", "id"),
+    ("case_contents", "case_id"),
+    ("case_clocks", "case_id"),
+    ("case_events", "case_id"),
+    ("batch_rows", "case_id"),
+];
+
+async fn execute(conn: &mut SqliteConnection, sql: String) -> Result<(), Failure> {
+    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(conn).await?;
+    Ok(())
+}
+
+/// What SQLite alone costs to write what `store_directly` wrote: its rows
+/// copied into a fresh database of the same schema and settings with
+/// `INSERT … SELECT`, one transaction per chunk of `CHUNK_ROWS` file rows as
+/// the store does. No parsing, no validation, no binding, no Rust: the floor
+/// under the store with this schema on this machine.
+async fn sqlite_alone(directory: &Path) -> Result<f64, Failure> {
+    let url = format!("sqlite://{}", directory.join("floor.db").display());
+    // The schema, by the store's own migrations.
+    drop(SqliteStore::open(&url, EventBus::new()).await?);
+    let mut conn = SqliteConnectOptions::from_str(&url)?
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .pragma("cache_size", "-32768")
+        .connect()
+        .await?;
+    let source = directory.join("direct.db");
+    execute(
+        &mut conn,
+        format!("ATTACH DATABASE '{}' AS source", source.display()),
+    )
+    .await?;
+    for table in ["organisations", "accounts", "batches"] {
+        execute(
+            &mut conn,
+            format!("INSERT INTO {table} SELECT * FROM source.{table}"),
+        )
+        .await?;
+    }
+    // Each row's chunk, in temporary tables read in chunk order: a case
+    // goes with the first row of its household.
+    let chunk = CHUNK_ROWS;
+    execute(
+        &mut conn,
+        format!(
+            "CREATE TEMP TABLE chunk_of AS SELECT case_id, (MIN(row_number) - 2) / {chunk} AS k \
+             FROM source.batch_rows WHERE case_id IS NOT NULL GROUP BY case_id"
+        ),
+    )
+    .await?;
+    let mut columns = Vec::new();
+    for (table, key) in CASE_TABLES {
+        let names: String = sqlx::query_scalar(
+            "SELECT group_concat(name, ', ') FROM pragma_table_info(?) WHERE name != 'sequence'",
+        )
+        .bind(table)
+        .fetch_one(&mut conn)
+        .await?;
+        // Row results are a table without rowid, in row order.
+        let (chunk_of, order) = if table == "batch_rows" {
+            (format!("(t.row_number - 2) / {chunk}"), "t.row_number")
+        } else {
+            (
+                format!("(SELECT k FROM chunk_of WHERE chunk_of.case_id = t.{key})"),
+                "t.rowid",
+            )
+        };
+        execute(
+            &mut conn,
+            format!(
+                "CREATE TEMP TABLE copy_{table} AS SELECT {chunk_of} AS k, t.* \
+                 FROM source.{table} t ORDER BY k, {order}"
+            ),
+        )
+        .await?;
+        execute(
+            &mut conn,
+            format!("CREATE INDEX temp.copy_{table}_k ON copy_{table} (k)"),
+        )
+        .await?;
+        columns.push((table, names));
+    }
+    let chunks: i64 = sqlx::query_scalar("SELECT MAX(k) + 1 FROM copy_batch_rows")
+        .fetch_one(&mut conn)
+        .await?;
+
+    let started = Instant::now();
+    for k in 0..chunks {
+        execute(&mut conn, "BEGIN".to_owned()).await?;
+        for (table, names) in &columns {
+            execute(
+                &mut conn,
+                format!("INSERT INTO main.{table} ({names}) SELECT {names} FROM copy_{table} WHERE k = {k}"),
+            )
+            .await?;
+        }
+        execute(&mut conn, "COMMIT".to_owned()).await?;
     }
     Ok(started.elapsed().as_secs_f64())
 }
@@ -252,31 +377,35 @@ async fn run(rows: usize) -> Result<(), Failure> {
     let end_to_end = send(&server, &token, &file)?;
     let peak = peak_memory_mib(server.child.id());
     let direct = store_directly(directory.path(), &file).await?;
+    let floor = sqlite_alone(directory.path()).await?;
 
     let rate = |seconds: f64| rows as f64 / seconds;
-    println!("rows:                         {rows}");
+    let line = |what: &str, seconds: f64| {
+        println!("{what:<37} {seconds:>5.2} s, {:>7.0} rows/s", rate(seconds));
+    };
+    println!("rows:                                 {rows}");
     println!(
-        "households accepted:          {}",
+        "households accepted:                  {}",
         generated.accepted_households
     );
+    line("end to end (CLI -> server -> SQLite):", end_to_end);
+    line("file read and judged alone:", direct.reading);
+    line("judged households stored alone:", direct.storing);
+    line("SQLite alone writing the same rows:", floor);
     println!(
-        "end to end (CLI -> server):   {end_to_end:.2} s, {:.0} rows/s",
-        rate(end_to_end)
+        "end to end / storing alone:           {:.2}",
+        direct.storing / end_to_end
     );
     println!(
-        "straight into the store:      {direct:.2} s, {:.0} rows/s",
-        rate(direct)
-    );
-    println!(
-        "end to end / store:           {:.2} (of the store's rate)",
-        direct / end_to_end
+        "storing alone / SQLite alone:         {:.2}",
+        floor / direct.storing
     );
     match (idle, peak) {
         (Some(idle), Some(peak)) => {
-            println!("server memory, before send:   {idle:.1} MiB");
-            println!("server memory, peak:          {peak:.1} MiB");
+            println!("server memory, before send:           {idle:.1} MiB");
+            println!("server memory, peak:                  {peak:.1} MiB");
         }
-        _ => println!("server memory:                unknown (no /proc)"),
+        _ => println!("server memory:                        unknown (no /proc)"),
     }
     Ok(())
 }
