@@ -4,12 +4,16 @@
 //! serde following the protobuf JSON mapping (with the `.proto` field names),
 //! which the CLI uses for `--json` output and `--from FILE` input.
 
+pub mod checks;
+pub mod codec;
 pub mod convert;
+pub mod status;
 
 pub mod v1 {
     #![allow(clippy::all, missing_debug_implementations, unreachable_pub)]
     tonic::include_proto!("relais.v1");
     include!(concat!(env!("OUT_DIR"), "/relais.v1.serde.rs"));
+    include!(concat!(env!("OUT_DIR"), "/relais.v1.checks.rs"));
 }
 
 /// The encoded `FileDescriptorSet` of the API (with its imports), for server reflection.

@@ -615,6 +615,65 @@ pub fn at_rest(case: Option<pb::Case>) -> Option<pb::Case> {
     })
 }
 
+pub mod logs {
+    //! The logs of every server of a test binary, kept in memory to be read.
+
+    use std::{
+        io::Write,
+        sync::{Arc, Mutex, OnceLock},
+    };
+
+    use tracing_subscriber::{EnvFilter, fmt::MakeWriter};
+
+    /// Every log line written since the capture started.
+    #[derive(Debug, Clone, Default)]
+    pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Captured {
+        pub fn text(&self) -> String {
+            String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+        }
+    }
+
+    impl Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> MakeWriter<'a> for Captured {
+        type Writer = Captured;
+
+        fn make_writer(&'a self) -> Self::Writer {
+            self.clone()
+        }
+    }
+
+    /// Captures the process's logs at `filter` (an `EnvFilter` directive).
+    /// The subscriber is the process's global one: the first call in a test
+    /// binary installs it, later calls share it (whatever their filter), so a
+    /// binary that captures should not expect `RUST_LOG` to show logs.
+    pub fn capture(filter: &str) -> Captured {
+        static CAPTURED: OnceLock<Captured> = OnceLock::new();
+        CAPTURED
+            .get_or_init(|| {
+                let captured = Captured::default();
+                tracing_subscriber::fmt()
+                    .with_env_filter(EnvFilter::new(filter))
+                    .with_writer(captured.clone())
+                    .with_ansi(false)
+                    .init();
+                captured
+            })
+            .clone()
+    }
+}
+
 /// With `RUST_LOG` set, the servers' logs go to the test's output, where the
 /// cause of an internal error can be read.
 fn show_server_logs() {

@@ -3,53 +3,13 @@
 //!
 //! Alone in its file: it installs the process's global log subscriber.
 
-use std::{
-    io::Write,
-    sync::{Arc, Mutex},
-};
-
 use relais_client::pb;
-use relais_tests::{World, sample_case};
-use tracing_subscriber::{EnvFilter, fmt::MakeWriter};
-
-/// Every log line written, in memory.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
+use relais_tests::{World, logs, sample_case};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_whole_lifecycle_at_debug_level_logs_no_token_nir_or_name() {
-    let captured = Captured::default();
-    tracing_subscriber::fmt()
-        // Every crate, the server's dependencies included.
-        .with_env_filter(EnvFilter::new("debug"))
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .init();
+    // Every crate, the server's dependencies included.
+    let captured = logs::capture("debug");
 
     let world = World::new().await;
     let case = world

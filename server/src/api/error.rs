@@ -4,7 +4,7 @@ use std::error::Error as _;
 
 use relais_core::Error;
 use tonic::{Code, Status};
-use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
+use tonic_types::{ErrorDetails, StatusExt};
 
 use crate::{auth::AuthError, store::StoreError};
 
@@ -43,18 +43,7 @@ impl From<ApiError> for Status {
 
 fn domain_status(error: Error) -> Status {
     match error {
-        Error::Invalid(violations) => {
-            let message = format!("invalid request: {violations}");
-            let details: Vec<FieldViolation> = violations
-                .into_iter()
-                .map(|issue| FieldViolation::new(issue.field, issue.reason))
-                .collect();
-            Status::with_error_details(
-                Code::InvalidArgument,
-                message,
-                ErrorDetails::with_bad_request(details),
-            )
-        }
+        Error::Invalid(violations) => relais_proto::status::invalid_argument(violations),
         e @ Error::NotFound(_) => Status::not_found(e.to_string()),
         Error::AlreadyExists(message) => Status::already_exists(message),
         Error::FailedPrecondition(message) => Status::failed_precondition(message),
