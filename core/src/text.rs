@@ -87,7 +87,22 @@ fn checked(
         violations.add(field, what);
         return None;
     }
+    if trimmed.chars().any(is_bidi_control) {
+        violations.add(
+            field,
+            "must not contain bidirectional control characters (U+202A to U+202E, U+2066 to U+2069)",
+        );
+        return None;
+    }
     Some(trimmed.to_owned())
+}
+
+/// Bidirectional embeddings, overrides and isolates: they make a text show
+/// in another order than it is stored, so that a name, an address or a
+/// message reads as something it is not. Text in right-to-left scripts
+/// needs none of them.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A person's name: a required single line that contains at least one letter.
@@ -205,6 +220,28 @@ mod tests {
         assert_eq!(name(&mut v, "n2", "Шевченко", 100), Some("Шевченко".into()));
         assert!(name(&mut v, "n3", "1234", 100).is_none());
         assert!(v.has("n3") && !v.has("n2"));
+    }
+
+    #[test]
+    fn controls_and_bidirectional_overrides_are_refused_everywhere() {
+        for (value, lines) in [
+            ("Kova\u{0}lenko", Lines::Single),
+            ("Kova\u{1b}[31mlenko", Lines::Multi),
+            ("Olena \u{202E}oknelavoK", Lines::Single),
+            ("12 rue \u{2066}Oberkampf\u{2069}", Lines::Single),
+            ("Bonjour\n\u{202B}texte\u{202C}", Lines::Multi),
+        ] {
+            let mut v = Violations::default();
+            assert!(
+                required(&mut v, "f", value, 200, lines).is_none(),
+                "{value:?} accepted"
+            );
+            assert!(v.has("f"));
+        }
+        // Right-to-left scripts need no control character to show right.
+        let mut v = Violations::default();
+        assert!(name(&mut v, "n", "حداد", 100).is_some());
+        assert!(v.is_empty());
     }
 
     #[test]

@@ -118,14 +118,25 @@ pub fn parse_iso_date(text: &str) -> Result<Date, String> {
         .map_err(|_| format!("{text} is not a calendar date"))
 }
 
-/// Parses an ISO 3166-1 alpha-2 country code (`ua` → `UA`); the reason names
-/// the expected form.
+/// Parses an ISO 3166-1 alpha-2 country code (`ua` → `UA`), refusing codes
+/// no country has (`XX`); the reason names the expected form.
 pub fn parse_country_code(text: &str) -> Result<String, String> {
-    let code = text.trim();
-    if code.len() == 2 && code.chars().all(|c| c.is_ascii_alphabetic()) {
-        Ok(code.to_ascii_uppercase())
+    let code = text.trim().to_ascii_uppercase();
+    if code.len() == 2 && rust_iso3166::from_alpha2(&code).is_some() {
+        Ok(code)
     } else {
         Err("expected an ISO 3166-1 alpha-2 country code such as UA or FR".to_owned())
+    }
+}
+
+/// Parses an ISO 639-1 language code (`UK` → `uk`), refusing codes no
+/// language has (`xx`); the reason names the expected form.
+pub fn parse_language_code(text: &str) -> Result<String, String> {
+    let code = text.trim().to_ascii_lowercase();
+    if code.len() == 2 && rust_iso639::from_code_1(&code).is_some() {
+        Ok(code)
+    } else {
+        Err("expected an ISO 639-1 language code such as uk, ru, en or fr".to_owned())
     }
 }
 

@@ -10,9 +10,9 @@ use jiff::{
 use relais_core::{
     case::{
         AddressDraft, BeneficiaryDraft, Case, CaseDraft, CaseEvent, Category, ConsentDraft,
-        ConsentType, DependantDraft, DomiciliationDraft, EventKind, Message, MessageKind, Outcome,
-        PostalAddress, Relationship, Residence, ResidenceDraft, Situation, Status, Urgency,
-        Usefulness,
+        ConsentType, DependantDraft, DomiciliationDraft, EventKind, IdentityMatch, Message,
+        MessageKind, Outcome, PossibleDuplicate, PostalAddress, Relationship, Residence,
+        ResidenceDraft, Situation, Status, Urgency, Usefulness,
     },
     ids::Departement,
     org::{Account, AccountRef, OrgRef, Organisation, OrganisationId, OrganisationKind, Role},
@@ -87,6 +87,7 @@ same_variants!(Grouping <-> ReportGrouping {
     HandlerOrganisation, PartnerOrganisation, Category, Departement
 });
 same_variants!(Sex <-> Sex { Female, Male });
+same_variants!(IdentityMatch <-> IdentityMatch { Nir, Agdref });
 
 use relais_core::case::Sex;
 
@@ -283,7 +284,7 @@ pub fn case(c: &Case, view: CaseView) -> pb::Case {
         beneficiary: None,
         dependants: Vec::new(),
         consent: None,
-        partner_reference: c.partner_reference.clone().unwrap_or_default(),
+        partner_reference: String::new(),
         submitter_organisation: Some((&c.submitter).into()),
         submitted_by: Some((&c.submitted_by).into()),
         handler_organisation: Some((&c.handler).into()),
@@ -307,6 +308,9 @@ pub fn case(c: &Case, view: CaseView) -> pb::Case {
         sla: None,
     };
     if view.beneficiary_data {
+        // The partner's own reference is often made of the beneficiary's
+        // name (a prefecture's household ids are): beneficiary data.
+        out.partner_reference = c.partner_reference.clone().unwrap_or_default();
         out.subject = c.subject.clone();
         out.description = c.description.clone();
         out.urgency_reason = urgency_reason;
@@ -390,6 +394,15 @@ pub fn message(m: &Message) -> pb::Message {
         author_organisation: Some((&m.author_organisation).into()),
         body: m.body.clone(),
         create_time: Some(timestamp(m.created_at)),
+    }
+}
+
+pub fn possible_duplicate(d: &PossibleDuplicate) -> pb::PossibleDuplicate {
+    pb::PossibleDuplicate {
+        case_id: d.case_id.to_string(),
+        case_reference: d.reference.to_string(),
+        handler_organisation: Some((&d.handler).into()),
+        matched_on: wire::<_, pb::IdentityMatch>(d.matched_on),
     }
 }
 

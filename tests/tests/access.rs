@@ -149,6 +149,7 @@ async fn an_administrator_sees_no_beneficiary_data() {
     let shown = world.admin.get_case(&reference).await.unwrap();
     let case = shown.case.unwrap();
     assert!(case.redacted);
+    assert_eq!(case.partner_reference, "", "often made of names");
     assert!(case.beneficiary.is_none());
     assert!(case.dependants.is_empty());
     assert!(case.consent.is_none());
@@ -190,6 +191,7 @@ async fn an_administrator_sees_no_beneficiary_data() {
         "diabétique",
         "Montreuil, chez",
         "0612345678",
+        "FS-BEL-0042",
     ] {
         assert!(
             !dump.contains(secret),
@@ -321,4 +323,66 @@ async fn only_administrators_manage_accounts() {
         .await
         .unwrap();
     assert!(directory.organisations.len() >= 5);
+}
+
+#[tokio::test]
+async fn a_fund_that_transferred_a_case_away_sees_it_as_it_left() {
+    let world = World::new().await;
+    let reference = world.submitted_case().await.reference;
+    world.agent.client.take_case(&reference).await.unwrap();
+    let left = world
+        .agent
+        .client
+        .transfer_case(&reference, &world.cpam_93.id, "Habite Montreuil")
+        .await
+        .unwrap()
+        .case
+        .unwrap();
+
+    // The new fund works on it: none of that is the first fund's business.
+    let new_fund = &world.agent_93.client;
+    new_fund.take_case(&reference).await.unwrap();
+    new_fund
+        .post_message(
+            &reference,
+            "Bonjour, nous reprenons la demande.",
+            pb::MessageVisibility::Partner,
+        )
+        .await
+        .unwrap();
+    new_fund
+        .request_information(&reference, "Merci de joindre le justificatif.")
+        .await
+        .unwrap();
+
+    let seen = world.agent.client.get_case(&reference).await.unwrap();
+    let case = seen.case.clone().unwrap();
+    assert!(case.redacted);
+    assert_eq!(case.status(), pb::CaseStatus::Submitted, "as it left");
+    assert!(case.assignee.is_none(), "not the new fund's agent");
+    assert_eq!(case.handler_organisation.unwrap().id, world.cpam_93.id);
+    assert_eq!(case.update_time, left.update_time);
+    assert!(case.sla.is_none(), "the promises are the new fund's now");
+    let kinds: Vec<pb::CaseEventKind> = seen.history.iter().map(|e| e.kind()).collect();
+    assert_eq!(
+        kinds,
+        [
+            pb::CaseEventKind::Submitted,
+            pb::CaseEventKind::Taken,
+            pb::CaseEventKind::Transferred
+        ]
+    );
+    let dump = format!("{seen:?}");
+    assert!(
+        !dump.contains(&world.agent_93.name),
+        "the new fund's agent: {dump}"
+    );
+
+    // The new fund, of course, sees all of it.
+    let handled = new_fund.get_case(&reference).await.unwrap();
+    assert_eq!(
+        handled.case.unwrap().status(),
+        pb::CaseStatus::WaitingOnPartner
+    );
+    assert_eq!(handled.history.len(), 6);
 }

@@ -198,6 +198,38 @@ async fn refused_attempts_are_recorded_with_their_outcome() {
 }
 
 #[tokio::test]
+async fn what_does_not_parse_as_a_case_reference_is_not_kept_in_the_trail() {
+    let world = World::new().await;
+    world.submitted_case().await;
+    // Typed into the reference field by mistake: a NIR, a name.
+    let typed = ["2 95 10 99 126 111 93", "Kovalenko Olena"];
+    for text in typed {
+        let refused = world.agent.client.get_case(text).await.unwrap_err();
+        assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
+    }
+    let attempts = entries(
+        &world,
+        pb::ListAuditEntriesRequest {
+            account_id: world.agent.id.clone(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(attempts.len(), typed.len(), "{attempts:#?}");
+    for attempt in &attempts {
+        assert_eq!(attempt.outcome, "INVALID_ARGUMENT");
+        assert_eq!(attempt.case_reference, "(not a case reference)");
+    }
+    let recorded = format!("{attempts:?}");
+    for text in ["295109912611193", "2 95 10 99", "Kovalenko", "Olena"] {
+        assert!(
+            !recorded.contains(text),
+            "{text:?} is in the trail: {recorded}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn only_auditors_read_the_trail_and_auditors_read_nothing_else() {
     let world = World::new().await;
     for (who, client) in [

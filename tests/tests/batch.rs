@@ -266,6 +266,113 @@ async fn a_person_known_from_another_batch_is_a_duplicate_of_their_case() {
 }
 
 #[tokio::test]
+async fn a_person_another_prefecture_filed_is_a_new_case_linked_for_the_funds_only() {
+    let world = World::new().await;
+    let paris = world.prefecture_desk().await;
+    let rows = file();
+    let filed_in_paris = send(&paris.client, header("paris-monday", &rows), rows)
+        .await
+        .unwrap();
+    let olena_in_paris = filed_in_paris[0].case_reference.clone();
+
+    let bobigny_org = create_org(
+        &world.admin,
+        "Préfecture de la Seine-Saint-Denis",
+        pb::OrganisationKind::Prefecture,
+        "93",
+    )
+    .await;
+    let bobigny = create_user(
+        &world.server,
+        &world.admin,
+        &bobigny_org,
+        "Guichet Bobigny",
+        pb::Role::PartnerSystem,
+    )
+    .await;
+    // Olena has moved to Montreuil (93), and Bobigny files her again.
+    let mut olena = person(2, "", "", "Kovalenko Olena", "14/10/1985", "7501234567");
+    olena.postal_code = "93100".to_owned();
+    olena.city = "Montreuil".to_owned();
+    let results = send(
+        &bobigny.client,
+        header("bobigny-tuesday", std::slice::from_ref(&olena)),
+        vec![olena.clone()],
+    )
+    .await
+    .unwrap();
+
+    // Bobigny learns nothing of Paris's file: its row is a case of its own.
+    assert_eq!(status(&results[0]), pb::RowStatus::Accepted, "{results:?}");
+    let olena_in_bobigny = results[0].case_reference.clone();
+    assert_ne!(olena_in_bobigny, olena_in_paris);
+    assert!(!format!("{results:?}").contains(&olena_in_paris));
+    let seen_by_bobigny = bobigny.client.get_case(&olena_in_bobigny).await.unwrap();
+    assert!(seen_by_bobigny.possible_duplicates.is_empty());
+    let batch = bobigny
+        .client
+        .get_batch(pb::GetBatchRequest {
+            batch_id: "bobigny-tuesday".to_owned(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(!format!("{batch:?}").contains(&olena_in_paris));
+    assert_eq!(batch.batch.unwrap().counts.unwrap().duplicates, 0);
+    // Nor does Paris learn of Bobigny's.
+    let seen_by_paris = paris.client.get_case(&olena_in_paris).await.unwrap();
+    assert!(seen_by_paris.possible_duplicates.is_empty());
+
+    // The funds handling the two cases see each other's, and only they.
+    let at_cpam_93 = world
+        .agent_93
+        .client
+        .get_case(&olena_in_bobigny)
+        .await
+        .unwrap();
+    let links: Vec<(&str, &str, pb::IdentityMatch)> = at_cpam_93
+        .possible_duplicates
+        .iter()
+        .map(|d| {
+            (
+                d.case_reference.as_str(),
+                d.handler_organisation.as_ref().unwrap().id.as_str(),
+                d.matched_on(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        links,
+        [(
+            olena_in_paris.as_str(),
+            world.cpam.id.as_str(),
+            pb::IdentityMatch::Agdref
+        )]
+    );
+    let at_cpam_75 = world.agent.client.get_case(&olena_in_paris).await.unwrap();
+    let back: Vec<&str> = at_cpam_75
+        .possible_duplicates
+        .iter()
+        .map(|d| d.case_reference.as_str())
+        .collect();
+    assert_eq!(back, [olena_in_bobigny.as_str()]);
+    let at_admin = world.admin.get_case(&olena_in_paris).await.unwrap();
+    assert!(at_admin.possible_duplicates.is_empty());
+
+    // Among Bobigny's own files, she is a duplicate as before.
+    olena.phone = "06 12 34 56 78".to_owned();
+    let again = send(
+        &bobigny.client,
+        header("bobigny-wednesday", std::slice::from_ref(&olena)),
+        vec![olena],
+    )
+    .await
+    .unwrap();
+    assert_eq!(status(&again[0]), pb::RowStatus::Duplicate);
+    assert_eq!(again[0].case_reference, olena_in_bobigny);
+}
+
+#[tokio::test]
 async fn a_rejected_row_never_blocks_the_valid_ones_and_names_its_column() {
     let world = World::new().await;
     let desk = world.prefecture_desk().await;

@@ -643,9 +643,21 @@ async fn a_report_needs_a_period_in_order() {
         .get_report(pb::GetReportRequest {
             from_date: "janvier".to_owned(),
             to_date: String::new(),
+            group_by: pb::ReportGrouping::Category.into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&err), ["from_date", "to_date"]);
+    // An unknown grouping is refused before anything else is looked at.
+    let err = world
+        .supervisor
+        .client
+        .get_report(pb::GetReportRequest {
+            from_date: "janvier".to_owned(),
+            to_date: String::new(),
             group_by: 42,
         })
         .await
         .unwrap_err();
-    assert_eq!(violated_fields(&err), ["from_date", "to_date", "group_by"]);
+    assert_eq!(violated_fields(&err), ["group_by"]);
 }

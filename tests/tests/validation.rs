@@ -104,6 +104,35 @@ fn bad_submissions() -> Vec<(&'static str, Mutation)> {
             "beneficiary.postal_address.postal_code",
             Box::new(|r| address(r).postal_code = "7501".to_owned()),
         ),
+        // Postal codes in no département: the same rule as prefecture files.
+        (
+            "beneficiary.postal_address.postal_code",
+            Box::new(|r| address(r).postal_code = "98000".to_owned()),
+        ),
+        (
+            "beneficiary.postal_address.postal_code",
+            Box::new(|r| address(r).postal_code = "97133".to_owned()),
+        ),
+        (
+            "beneficiary.postal_address.postal_code",
+            Box::new(|r| address(r).postal_code = "20700".to_owned()),
+        ),
+        (
+            "beneficiary.nationality",
+            Box::new(|r| beneficiary(r).nationality = "XX".to_owned()),
+        ),
+        (
+            "beneficiary.preferred_language",
+            Box::new(|r| beneficiary(r).preferred_language = "xx".to_owned()),
+        ),
+        (
+            "beneficiary.last_name",
+            Box::new(|r| beneficiary(r).last_name = "Kova\u{202E}oknel".to_owned()),
+        ),
+        (
+            "beneficiary.postal_address.line1",
+            Box::new(|r| address(r).line1 = "12 rue \u{2066}Oberkampf\u{2069}".to_owned()),
+        ),
         (
             "beneficiary.postal_address.city",
             Box::new(|r| address(r).city.clear()),
@@ -273,13 +302,25 @@ async fn change_requests_are_validated_too() {
         .client
         .list_cases(pb::ListCasesRequest {
             page_size: -1,
-            statuses: vec![42],
             page_token: "garbage".to_owned(),
             ..Default::default()
         })
         .await
         .unwrap_err();
-    assert_eq!(violated_fields(&err), ["statuses[0]", "page_size"]);
+    assert_eq!(violated_fields(&err), ["page_size"]);
+    // An unknown enumeration value is refused before the request is read
+    // any further (see tests/wire.rs).
+    let err = world
+        .agent
+        .client
+        .list_cases(pb::ListCasesRequest {
+            page_size: -1,
+            statuses: vec![42],
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&err), ["statuses[0]"]);
     let err = world
         .agent
         .client

@@ -247,7 +247,11 @@ fn kind_of(column: Column, value: &str, warning: bool, today: Date) -> IssueKind
         },
         Column::NumeroAgdref if warning => IssueKind::AgdrefNineDigits,
         Column::NumeroAgdref => IssueKind::AgdrefInvalid,
-        Column::CodePostal => empty_or(IssueKind::PostalCodeInvalid),
+        // Well formed, the code is refused for lying in no département.
+        Column::CodePostal => match PostalCode::parse(value) {
+            Ok(_) => IssueKind::DepartementUnknown,
+            Err(_) => empty_or(IssueKind::PostalCodeInvalid),
+        },
         Column::Nationalite | Column::PaysNaissance => IssueKind::CountryInvalid,
         Column::Langue => IssueKind::LanguageInvalid,
         Column::Telephone => IssueKind::PhoneInvalid,
@@ -413,20 +417,6 @@ pub fn check_row(raw: &RawRow, header: &Header, now: Timestamp) -> CheckedRow {
                 c.error(column, kind, issue.reason);
             }
         }
-    }
-
-    // Cases are routed by the département of the address.
-    if !c.has_error(Column::CodePostal)
-        && let Ok(code) = PostalCode::parse(get(Column::CodePostal))
-        && code.departement().is_none()
-    {
-        c.error(
-            Column::CodePostal,
-            IssueKind::DepartementUnknown,
-            format!(
-                "postal code {code} is in no département (Monaco, Saint-Barthélemy, Saint-Martin and the overseas collectivities are not served)"
-            ),
-        );
     }
 
     for stray in raw.stray() {

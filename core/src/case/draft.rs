@@ -14,7 +14,7 @@ use crate::{
     text::{self, Lines, limits},
     validation::{
         FieldIssue, Validated, Violations, earliest_date_on_earth, latest_date_on_earth,
-        parse_country_code, parse_iso_date,
+        parse_country_code, parse_iso_date, parse_language_code,
     },
 };
 
@@ -200,7 +200,11 @@ impl Checker {
             self.reject(format!("{prefix}.postal_code"), "required (5 digits)");
             None
         } else {
-            match PostalCode::parse(&draft.postal_code) {
+            // Cases are routed by the address's département: a postal code
+            // in none (Monaco, the overseas collectivities) cannot be served.
+            match PostalCode::parse(&draft.postal_code)
+                .and_then(|code| code.served_departement().map(|_| code))
+            {
                 Ok(code) => Some(code),
                 Err(e) => {
                     self.reject(format!("{prefix}.postal_code"), e.to_string());
@@ -348,16 +352,9 @@ impl Checker {
         };
         let preferred_language = match draft.preferred_language.trim() {
             "" => None,
-            code if code.len() == 2 && code.chars().all(|c| c.is_ascii_alphabetic()) => {
-                Some(code.to_ascii_lowercase())
-            }
-            _ => {
-                self.reject(
-                    "beneficiary.preferred_language",
-                    "expected an ISO 639-1 language code such as uk, ru, en or fr",
-                );
-                None
-            }
+            code => parse_language_code(code)
+                .map_err(|reason| self.reject("beneficiary.preferred_language", reason))
+                .ok(),
         };
         let departement = match draft.departement.trim() {
             "" => None,
@@ -1032,6 +1029,54 @@ mod tests {
         assert_rejected(&draft, "beneficiary.preferred_language", "ISO 639-1");
         beneficiary(&mut draft).preferred_language = "u1".into();
         assert_rejected(&draft, "beneficiary.preferred_language", "ISO 639-1");
+    }
+
+    #[test]
+    fn nationality_and_language_must_be_codes_that_exist() {
+        for code in ["XX", "xx", "ZZ", "UK"] {
+            let mut draft = valid_draft();
+            beneficiary(&mut draft).nationality = code.into();
+            assert_rejected(&draft, "beneficiary.nationality", "ISO 3166-1");
+        }
+        for code in ["xx", "qq", "zz"] {
+            let mut draft = valid_draft();
+            beneficiary(&mut draft).preferred_language = code.into();
+            assert_rejected(&draft, "beneficiary.preferred_language", "ISO 639-1");
+        }
+        for (nationality, language) in [("ua", "RU"), ("SY", "ar"), ("AF", "ps"), ("fr", "fr")] {
+            let mut draft = valid_draft();
+            beneficiary(&mut draft).nationality = nationality.into();
+            beneficiary(&mut draft).preferred_language = language.into();
+            let case = draft
+                .validate(now())
+                .expect("real codes are accepted")
+                .value;
+            let b = case.beneficiary;
+            assert_eq!(b.nationality, Some(nationality.to_ascii_uppercase()));
+            assert_eq!(b.preferred_language, Some(language.to_ascii_lowercase()));
+        }
+    }
+
+    #[test]
+    fn a_postal_code_in_no_departement_is_refused_wherever_it_is_given() {
+        for code in [
+            "98000", "97133", "97150", "99999", "00000", "20700", "97500",
+        ] {
+            let mut draft = valid_draft();
+            postal_address(&mut draft).postal_code = code.into();
+            assert_rejected(
+                &draft,
+                "beneficiary.postal_address.postal_code",
+                "in no département",
+            );
+            let mut draft = valid_draft();
+            domiciled(&mut draft).address.as_mut().unwrap().postal_code = code.into();
+            assert_rejected(
+                &draft,
+                "beneficiary.domiciliation.address.postal_code",
+                "in no département",
+            );
+        }
     }
 
     #[test]

@@ -301,6 +301,25 @@ pub struct Case {
     pub sla: Option<CaseSla>,
 }
 
+named_enum!(
+    /// The identifier two cases about what may be one person share.
+    IdentityMatch {
+        Nir => "nir",
+        Agdref => "agdref",
+    }
+);
+
+/// Another case that may be about the same person, filed by a partner that
+/// may not know of it: only the agents of the funds handling the two cases
+/// see the link, to merge or close one of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PossibleDuplicate {
+    pub case_id: CaseId,
+    pub reference: CaseRef,
+    pub handler: OrgRef,
+    pub matched_on: IdentityMatch,
+}
+
 /// A message of a case's conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {

@@ -124,6 +124,10 @@ pub enum PostalCodeError {
     NotDigits,
     #[error("expected 5 digits, found {found}")]
     WrongLength { found: usize },
+    #[error(
+        "postal code {0} is in no département (Monaco, Saint-Barthélemy, Saint-Martin and the overseas collectivities are not served)"
+    )]
+    NoDepartement(String),
 }
 
 impl PostalCode {
@@ -144,6 +148,13 @@ impl PostalCode {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The département of an address the service can route a case by;
+    /// the error says why a code in none cannot be.
+    pub fn served_departement(&self) -> Result<Departement, PostalCodeError> {
+        self.departement()
+            .ok_or_else(|| PostalCodeError::NoDepartement(self.0.clone()))
     }
 
     /// The département the code belongs to, or `None` when it is not one

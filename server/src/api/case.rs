@@ -119,6 +119,17 @@ impl<S: Store> CaseApi<S> {
             Vec::new()
         };
         let history = self.ctx.store.history(case.id).await?;
+        let (case, history) = if relation == Relation::TransferredFrom {
+            policy::as_left_by(principal.organisation.id, &case, history)
+                .ok_or_else(|| Error::NotFound(format!("case {key}")))?
+        } else {
+            (case, history)
+        };
+        let possible_duplicates = if policy::may_see_possible_duplicates(&principal, relation) {
+            self.ctx.store.possible_duplicates(case.id).await?
+        } else {
+            Vec::new()
+        };
         Ok(pb::GetCaseResponse {
             case: Some(self.ctx.output(view).case(&case).await?),
             messages: messages
@@ -130,6 +141,10 @@ impl<S: Store> CaseApi<S> {
                 .iter()
                 .filter(|e| policy::may_read_history(&principal, e))
                 .map(|e| convert::event(e, view))
+                .collect(),
+            possible_duplicates: possible_duplicates
+                .iter()
+                .map(convert::possible_duplicate)
                 .collect(),
         })
     }

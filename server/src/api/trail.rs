@@ -15,6 +15,9 @@ use crate::{
     store::AuditEntry,
 };
 
+/// What the trail records for a case reference that did not parse.
+pub(super) const UNREADABLE_CASE_REF: &str = "(not a case reference)";
+
 #[derive(Debug, Default)]
 pub(super) struct Trail {
     notes: Mutex<Notes>,
@@ -24,7 +27,8 @@ pub(super) struct Trail {
 struct Notes {
     caller: Option<(AccountRef, OrgRef, String)>,
     request_id: Option<String>,
-    /// The case the caller named, as it named it (kept when no such case is found).
+    /// The case the caller named (kept when no such case is found): its
+    /// reference or id once parsed, else [`UNREADABLE_CASE_REF`].
     named: Option<String>,
     /// The cases changed, or read with their beneficiary data.
     cases: Vec<(CaseId, String)>,
@@ -51,15 +55,18 @@ impl Trail {
         }
     }
 
-    /// The case the caller named, before it is looked up.
+    /// The case the caller named, before it is looked up. What does not
+    /// parse as a reference or an id is not kept: callers have been seen to
+    /// type a NIR or a name there, which a year-long trail must not hold.
     pub(super) fn named(&self, case_ref: &str) {
+        if case_ref.trim().is_empty() {
+            return;
+        }
         let named = match CaseKey::parse(case_ref) {
             Ok(key) => key.to_string(),
-            Err(_) => case_ref.trim().chars().take(64).collect(),
+            Err(_) => UNREADABLE_CASE_REF.to_owned(),
         };
-        if !named.is_empty() {
-            self.notes().named = Some(named);
-        }
+        self.notes().named = Some(named);
     }
 
     /// A case changed, or read with its beneficiary data.

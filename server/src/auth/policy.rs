@@ -17,7 +17,7 @@
 
 use relais_core::{
     Error,
-    case::{Case, CaseEvent, Command, Message},
+    case::{Case, CaseEvent, Command, EventKind, Message},
     org::{OrganisationId, OrganisationKind, Role},
 };
 use relais_proto::convert::CaseView;
@@ -375,6 +375,46 @@ pub fn list_scope(principal: &Principal) -> CaseScope {
         }
         Role::CaisseAgent | Role::Supervisor => CaseScope::HandledBy(principal.organisation.id),
     }
+}
+
+/// What a fund that transferred a case away sees of it: the case as it was
+/// when the fund let it go, and its history up to that transfer, not what
+/// the new fund has done with it since. `None` when the fund never
+/// transferred it (it then has no business seeing it at all).
+pub fn as_left_by(
+    organisation: OrganisationId,
+    case: &Case,
+    mut history: Vec<CaseEvent>,
+) -> Option<(Case, Vec<CaseEvent>)> {
+    let departure = history.iter().rposition(|event| {
+        event.kind == EventKind::Transferred
+            && event
+                .from_organisation
+                .as_ref()
+                .is_some_and(|from| from.id == organisation)
+    })?;
+    history.truncate(departure + 1);
+    let transfer = &history[departure];
+    let as_left = Case {
+        status: transfer.to_status,
+        handler: transfer.to_organisation.clone()?,
+        // A transfer leaves the case in the new fund's queue, unassigned,
+        // unresolved; its promises from then on are the new fund's business.
+        assignee: None,
+        resolution: None,
+        usefulness: None,
+        sla: None,
+        updated_at: transfer.at,
+        ..case.clone()
+    };
+    Some((as_left, history))
+}
+
+/// Whether the caller is told of the cases another partner filed about
+/// what may be the same person: the handling fund's agents only, who can
+/// merge or close one; never the partner, who may not learn of the other.
+pub fn may_see_possible_duplicates(principal: &Principal, relation: Relation) -> bool {
+    principal.role.is_caisse() && relation == Relation::Handler
 }
 
 /// Whether a message of a case the caller may read in full is shown to it.

@@ -12,7 +12,8 @@ use jiff::Timestamp;
 use relais_core::{
     batch::BatchId,
     case::{
-        Actor, Case, CaseEvent, CaseId, CaseKey, Category, Message, NewCase, Status, Transition,
+        Actor, Case, CaseEvent, CaseId, CaseKey, Category, Message, NewCase, PossibleDuplicate,
+        Status, Transition,
     },
     ids::Departement,
     org::{
@@ -376,9 +377,11 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Stores households of a batch in one transaction and gives every row's
     /// result: a household already stored (by an earlier send) comes back as
-    /// stored; one about a person already known is a duplicate of that
-    /// person's case; the others become cases, or are rejected when they
-    /// cannot be routed.
+    /// stored; one about a person the sending organisation already filed is
+    /// a duplicate of that case; the others become cases, or are rejected
+    /// when they cannot be routed. A person another organisation filed is
+    /// not a duplicate (the sender may not learn of it): the new case is
+    /// linked to the other as a possible duplicate, both ways.
     fn store_batch_households(
         &self,
         batch: BatchId,
@@ -443,6 +446,13 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// A case's events, oldest first.
     fn history(&self, case: CaseId) -> impl Future<Output = StoreResult<Vec<CaseEvent>>> + Send;
+
+    /// The cases filed by other partners that may be about the same person
+    /// as this one, oldest first.
+    fn possible_duplicates(
+        &self,
+        case: CaseId,
+    ) -> impl Future<Output = StoreResult<Vec<PossibleDuplicate>>> + Send;
 
     /// Up to `limit` events recorded after `sequence`, across cases, in order.
     fn events_after(

@@ -53,6 +53,12 @@ fn render(response: &pb::GetCaseResponse) -> String {
             }
         }
     }
+    if !response.possible_duplicates.is_empty() {
+        text.push_str("\nPossible duplicates (filed by another partner):\n");
+        for d in &response.possible_duplicates {
+            text.push_str(&possible_duplicate(d));
+        }
+    }
     if !response.messages.is_empty() {
         text.push_str("\nConversation:\n");
         for m in &response.messages {
@@ -189,6 +195,19 @@ fn dependant(d: &pb::Dependant) -> String {
     parts.join(", ")
 }
 
+fn possible_duplicate(d: &pb::PossibleDuplicate) -> String {
+    let shared = match pb::IdentityMatch::try_from(d.matched_on) {
+        Ok(pb::IdentityMatch::Nir) => "same NIR",
+        Ok(pb::IdentityMatch::Agdref) => "same AGDREF number",
+        Ok(pb::IdentityMatch::Unspecified) | Err(_) => "same person",
+    };
+    format!(
+        "  {}  {shared}, handled by {}\n",
+        d.case_reference,
+        org_name(d.handler_organisation.as_ref())
+    )
+}
+
 fn message(m: &pb::Message) -> String {
     format!(
         "  {}  {}  [{}]\n{}",
@@ -264,6 +283,15 @@ mod tests {
                 reason: "Carte toujours pas reçue".to_owned(),
                 ..Default::default()
             }],
+            possible_duplicates: vec![pb::PossibleDuplicate {
+                case_reference: "R-4D6D-60XQ".to_owned(),
+                handler_organisation: Some(pb::OrganisationRef {
+                    id: "o".to_owned(),
+                    name: "CPAM de la Seine-Saint-Denis".to_owned(),
+                }),
+                matched_on: pb::IdentityMatch::Agdref.into(),
+                ..Default::default()
+            }],
         }
     }
 
@@ -279,6 +307,7 @@ mod tests {
             "Awa Diallo  [agent_reply]\n      Une attestation vous a été envoyée.\n",
             "RESOLVED → IN_PROGRESS",
             "reason: Carte toujours pas reçue",
+            "R-4D6D-60XQ  same AGDREF number, handled by CPAM de la Seine-Saint-Denis",
         ] {
             assert!(text.contains(expected), "{expected:?} missing from\n{text}");
         }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use relais_core::{
     Error,
     batch::{BatchId, IssueKind, RowIssue, RowOutcome, RowStatus},
-    case::{CaseEvent, CaseId},
+    case::{CaseEvent, CaseId, IdentityMatch, PossibleDuplicate},
     ids::CaseRef,
     org::OrganisationId,
 };
@@ -227,8 +227,12 @@ fn row_result_from(row: &SqliteRow) -> StoreResult<BatchRowResult> {
     })
 }
 
+/// A row's case is named only when the batch's own organisation filed it:
+/// rows stored before duplicates were limited to the sender's own cases may
+/// point at another organisation's, which the sender must not learn of.
 const ROW_SELECT: &str = "SELECT r.row_number, r.status, c.reference, r.errors, r.warnings \
-     FROM batch_rows r LEFT JOIN cases c ON c.id = r.case_id";
+     FROM batch_rows r JOIN batches b ON b.id = r.batch_id \
+     LEFT JOIN cases c ON c.id = r.case_id AND c.submitter_org_id = b.organisation_id";
 
 pub(super) async fn batch_rows(
     conn: &mut SqliteConnection,
@@ -269,13 +273,21 @@ async fn stored_rows(
         .collect()
 }
 
+/// An affiliation case already about a person of the chunk.
+#[derive(Debug, Clone)]
+struct Known {
+    id: CaseId,
+    reference: CaseRef,
+    submitter: OrganisationId,
+}
+
 /// The affiliation cases already about these NIRs or AGDREF numbers, by
-/// identity key (see `identity_keys`).
+/// identity key (see `identity_keys`), oldest first.
 async fn known_people(
     conn: &mut SqliteConnection,
     households: &[&BatchHousehold],
-) -> StoreResult<HashMap<String, (CaseId, CaseRef)>> {
-    let mut known = HashMap::new();
+) -> StoreResult<HashMap<IdentityKey, Vec<Known>>> {
+    let mut known: HashMap<IdentityKey, Vec<Known>> = HashMap::new();
     let nirs: Vec<&str> = households
         .iter()
         .filter_map(|h| h.nir.as_ref().map(|nir| nir.as_str()))
@@ -284,10 +296,11 @@ async fn known_people(
         .iter()
         .filter_map(|h| h.agdref.as_ref().map(|agdref| agdref.as_str()))
         .collect();
-    for (column, values) in [("nir", nirs), ("agdref", agdrefs)] {
+    for (matched_on, values) in [(IdentityMatch::Nir, nirs), (IdentityMatch::Agdref, agdrefs)] {
+        let column = matched_on.as_str();
         for chunk in statement_chunks(&values, ROWS_PER_STATEMENT) {
             let mut query = QueryBuilder::<Sqlite>::new(format!(
-                "SELECT id, reference, {column} AS value FROM cases \
+                "SELECT id, reference, submitter_org_id, {column} AS value FROM cases \
                  WHERE category = 'puma_affiliation' AND {column} IN ("
             ));
             let mut list = query.separated(", ");
@@ -298,28 +311,116 @@ async fn known_people(
             query.push(") ORDER BY created_at, id");
             let statement = multi_row(&mut query, chunk.len(), ROWS_PER_STATEMENT);
             for row in statement.fetch_all(&mut *conn).await? {
-                let value: String = row.try_get("value")?;
                 let reference = CaseRef::parse(row.try_get::<&str, _>("reference")?)
                     .map_err(|e| StoreError::Corrupt(format!("stored reference: {e}")))?;
                 known
-                    .entry(format!("{column}:{value}"))
-                    .or_insert((CaseId::from_uuid(row.try_get("id")?), reference));
+                    .entry((matched_on, row.try_get("value")?))
+                    .or_default()
+                    .push(Known {
+                        id: CaseId::from_uuid(row.try_get("id")?),
+                        reference,
+                        submitter: OrganisationId::from_uuid(row.try_get("submitter_org_id")?),
+                    });
             }
         }
     }
     Ok(known)
 }
 
-/// The keys a household's person is known by: `nir:…`, `agdref:…`.
-fn identity_keys(household: &BatchHousehold) -> Vec<String> {
+/// What a person is known by: which identifier, and its value.
+type IdentityKey = (IdentityMatch, String);
+
+/// The keys a household's person is known by: its NIR, its AGDREF number.
+fn identity_keys(household: &BatchHousehold) -> Vec<IdentityKey> {
     let mut keys = Vec::new();
     if let Some(nir) = &household.nir {
-        keys.push(format!("nir:{}", nir.as_str()));
+        keys.push((IdentityMatch::Nir, nir.as_str().to_owned()));
     }
     if let Some(agdref) = &household.agdref {
-        keys.push(format!("agdref:{}", agdref.as_str()));
+        keys.push((IdentityMatch::Agdref, agdref.as_str().to_owned()));
     }
     keys
+}
+
+/// Splits what is known of a household's person between the sender's own
+/// case, if there is one (the household is then its duplicate), and the
+/// cases of other organisations, which the sender may not learn of: the new
+/// case is linked to the first of each, by the first identifier they share.
+fn sort_known(
+    known: &HashMap<IdentityKey, Vec<Known>>,
+    keys: &[IdentityKey],
+    sender: OrganisationId,
+) -> (Option<Known>, Vec<(Known, IdentityMatch)>) {
+    let mut own = None;
+    let mut others: Vec<(Known, IdentityMatch)> = Vec::new();
+    for key in keys {
+        for case in known.get(key).into_iter().flatten() {
+            if case.submitter == sender {
+                own.get_or_insert_with(|| case.clone());
+            } else if !others.iter().any(|(other, _)| other.id == case.id) {
+                others.push((case.clone(), key.0));
+            }
+        }
+    }
+    (own, others)
+}
+
+/// Links each new case to the cases it may duplicate, both ways.
+async fn link_possible_duplicates(
+    conn: &mut SqliteConnection,
+    links: &[(CaseId, CaseId, IdentityMatch)],
+    now: jiff::Timestamp,
+) -> StoreResult<()> {
+    let both_ways: Vec<(CaseId, CaseId, IdentityMatch)> = links
+        .iter()
+        .flat_map(|&(new, old, matched_on)| [(new, old, matched_on), (old, new, matched_on)])
+        .collect();
+    for chunk in statement_chunks(&both_ways, ROWS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "INSERT OR IGNORE INTO case_links (case_id, other_case_id, matched_on, created_at) ",
+        );
+        query.push_values(chunk, |mut values, (case, other, matched_on)| {
+            values
+                .push_bind(case.as_uuid())
+                .push_bind(other.as_uuid())
+                .push_bind(matched_on.as_str())
+                .push_bind(micros(now));
+        });
+        multi_row(&mut query, chunk.len(), ROWS_PER_STATEMENT)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The cases linked to `case` as possible duplicates, oldest first.
+pub(super) async fn possible_duplicates(
+    conn: &mut SqliteConnection,
+    case: CaseId,
+) -> StoreResult<Vec<PossibleDuplicate>> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.reference, c.handler_org_id, o.name AS handler_name, l.matched_on \
+         FROM case_links l JOIN cases c ON c.id = l.other_case_id \
+         JOIN organisations o ON o.id = c.handler_org_id \
+         WHERE l.case_id = ? ORDER BY c.created_at, c.id",
+    )
+    .bind(case.as_uuid())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let matched_on: &str = row.try_get("matched_on")?;
+            Ok(PossibleDuplicate {
+                case_id: CaseId::from_uuid(row.try_get("id")?),
+                reference: CaseRef::parse(row.try_get::<&str, _>("reference")?)
+                    .map_err(|e| StoreError::Corrupt(format!("stored reference: {e}")))?,
+                handler: org_ref(row, "handler_org_id", "handler_name")?,
+                matched_on: IdentityMatch::from_name(matched_on).ok_or_else(|| {
+                    StoreError::Corrupt(format!("unknown identity match {matched_on:?}"))
+                })?,
+            })
+        })
+        .collect()
 }
 
 fn row_results(
@@ -351,8 +452,9 @@ enum Fate {
     Duplicate(CaseId, CaseRef),
     /// The same person as an earlier household of this chunk.
     SameAs(usize),
-    /// To be submitted: index into the submissions.
-    Submit(usize),
+    /// To be submitted: index into the submissions, with the other
+    /// organisations' cases the new one may duplicate.
+    Submit(usize, Vec<(Known, IdentityMatch)>),
 }
 
 /// Stores a chunk of a batch's households; see `Store::store_batch_households`.
@@ -377,7 +479,7 @@ pub(super) async fn store_households(
 
     let mut fates = Vec::with_capacity(households.len());
     let mut submissions = Vec::new();
-    let mut in_chunk: HashMap<String, usize> = HashMap::new();
+    let mut in_chunk: HashMap<IdentityKey, usize> = HashMap::new();
     for (index, household) in households.iter().enumerate() {
         if let Some(first) = household.rows.first()
             && stored.contains_key(&first.row)
@@ -395,15 +497,16 @@ pub(super) async fn store_households(
             continue;
         };
         let keys = identity_keys(household);
-        if let Some((id, reference)) = keys.iter().find_map(|key| known.get(key)) {
-            fates.push(Fate::Duplicate(*id, reference.clone()));
+        let (own, others) = sort_known(&known, &keys, submission.submitter.id);
+        if let Some(own) = own {
+            fates.push(Fate::Duplicate(own.id, own.reference));
         } else if let Some(&earlier) = keys.iter().find_map(|key| in_chunk.get(key)) {
             fates.push(Fate::SameAs(earlier));
         } else {
             for key in keys {
                 in_chunk.insert(key, index);
             }
-            fates.push(Fate::Submit(submissions.len()));
+            fates.push(Fate::Submit(submissions.len(), others));
             submissions.push(submission.clone());
         }
     }
@@ -429,6 +532,7 @@ pub(super) async fn store_households(
     }
 
     let mut results = Vec::new();
+    let mut links = Vec::new();
     let mut new_rows: Vec<(BatchRowResult, Option<CaseId>)> = Vec::new();
     let mut counts = BatchCounts::default();
     for (household, fate) in households.iter().zip(&fates) {
@@ -443,15 +547,16 @@ pub(super) async fn store_households(
                 .collect(),
             Fate::Duplicate(id, reference) => duplicate_rows(&household.rows, *id, reference),
             Fate::SameAs(earlier) => match &fates[*earlier] {
-                Fate::Submit(at) => match &cases[*at] {
+                Fate::Submit(at, _) => match &cases[*at] {
                     Some((id, reference)) => duplicate_rows(&household.rows, *id, reference),
                     None => refused_rows(household, refusals[*at].as_ref()),
                 },
                 _ => unreachable!("a household is the same as a submitted one only"),
             },
-            Fate::Submit(at) => match &cases[*at] {
+            Fate::Submit(at, others) => match &cases[*at] {
                 Some((id, reference)) => {
                     counts.cases += 1;
+                    links.extend(others.iter().map(|(other, on)| (*id, other.id, *on)));
                     row_results(&household.rows, None, Some(reference))
                         .into_iter()
                         .map(|r| (r, Some(*id)))
@@ -503,6 +608,7 @@ pub(super) async fn store_households(
             .execute(&mut *conn)
             .await?;
     }
+    link_possible_duplicates(conn, &links, now).await?;
     if counts.rows > 0 {
         let signed = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         sqlx::query(

@@ -28,8 +28,8 @@ use relais_core::{
     batch::BatchId,
     case::{
         Actor, Beneficiary, Case, CaseEvent, CaseId, CaseKey, Category, Consent, ConsentType,
-        Dependant, EventKind, Message, MessageId, MessageKind, NewEvent, Outcome, Resolution,
-        Status, Transition, Urgency, Usefulness,
+        Dependant, EventKind, Message, MessageId, MessageKind, NewEvent, Outcome,
+        PossibleDuplicate, Resolution, Status, Transition, Urgency, Usefulness,
     },
     ids::{CaseRef, Departement},
     org::{
@@ -906,6 +906,11 @@ impl Store for SqliteStore {
     async fn token(&self, id: TokenId, now: Timestamp) -> StoreResult<Option<TokenInfo>> {
         let mut conn = self.inner.reader.acquire().await?;
         credentials::fetch_token(&mut conn, id, now).await
+    }
+
+    async fn possible_duplicates(&self, case: CaseId) -> StoreResult<Vec<PossibleDuplicate>> {
+        let mut conn = self.inner.reader.acquire().await?;
+        batch::possible_duplicates(&mut conn, case).await
     }
 
     async fn transferred_from(
