@@ -9,6 +9,7 @@ pub mod auth;
 pub mod batch;
 pub mod config;
 pub mod events;
+pub mod health;
 pub mod pki;
 pub mod sla;
 pub mod store;
@@ -41,6 +42,7 @@ use crate::{
     },
     config::Config,
     events::EventBus,
+    health::HealthReporter,
     sla::Sweeper,
     store::{BootstrapAdmin, SqliteStore, Store},
     tls::ServerTls,
@@ -243,22 +245,12 @@ async fn serve<S: Store>(
     let sweep_interval = Duration::from_millis(config.sla.sweep_interval_ms);
     let sweeper = Sweeper::new(ctx.store.clone(), Arc::clone(&ctx.clock), sweep_interval);
     let sweeping = tokio::spawn(sweeper.run(stop.clone()));
-    let (health_reporter, health) = tonic_health::server::health_reporter();
-    health_reporter
-        .set_serving::<CaseServiceServer<CaseApi<S>>>()
-        .await;
-    health_reporter
-        .set_serving::<AdminServiceServer<AdminApi<S>>>()
-        .await;
-    health_reporter
-        .set_serving::<SlaServiceServer<SlaApi<S>>>()
-        .await;
-    health_reporter
-        .set_serving::<AuditServiceServer<AuditApi<S>>>()
-        .await;
-    health_reporter
-        .set_serving::<BatchServiceServer<BatchApi<S>>>()
-        .await;
+    let health = HealthReporter::new();
+    health.set_serving::<CaseServiceServer<CaseApi<S>>>();
+    health.set_serving::<AdminServiceServer<AdminApi<S>>>();
+    health.set_serving::<SlaServiceServer<SlaApi<S>>>();
+    health.set_serving::<AuditServiceServer<AuditApi<S>>>();
+    health.set_serving::<BatchServiceServer<BatchApi<S>>>();
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(relais_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -268,7 +260,7 @@ async fn serve<S: Store>(
     let router = Server::builder()
         .timeout(Duration::from_millis(config.limits.request_timeout_ms))
         .trace_fn(|request| tracing::info_span!("grpc", path = %request.uri().path()))
-        .add_service(health)
+        .add_service(health.service(stop.clone()))
         .add_service(reflection)
         .add_service(
             CaseServiceServer::new(CaseApi::new(ctx.clone()))

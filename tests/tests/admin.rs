@@ -1,9 +1,14 @@
 //! Organisations and accounts, and the standard gRPC services.
 
+use std::time::Duration;
+
 use futures::StreamExt;
 use relais_client::pb;
 use relais_tests::{TestServer, World, create_org, violated_fields};
-use tonic::Code;
+use tonic::{
+    Code,
+    transport::{Channel, Endpoint},
+};
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
@@ -213,14 +218,19 @@ async fn disabling_is_idempotent_and_not_for_oneself() {
     assert_eq!(err.code(), Code::NotFound);
 }
 
-#[tokio::test]
-async fn health_and_reflection_are_served() {
-    let server = TestServer::start().await;
-    let channel = tonic::transport::Endpoint::from_shared(server.url.clone())
+/// A plain gRPC channel to `server`, for the standard services' own clients.
+async fn channel(server: &TestServer) -> Channel {
+    Endpoint::from_shared(server.url.clone())
         .unwrap()
         .connect()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn health_and_reflection_are_served() {
+    let server = TestServer::start().await;
+    let channel = channel(&server).await;
     let mut health = HealthClient::new(channel.clone());
     for service in ["", "relais.v1.CaseService", "relais.v1.AdminService"] {
         let status = health
@@ -259,4 +269,56 @@ async fn health_and_reflection_are_served() {
             "{expected} missing from {names:?}"
         );
     }
+}
+
+/// Bounds every wait on the server, so a test fails rather than hangs.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// How long a stream must stay silent to be seen open. A lower bound only:
+/// a stream that ends would end sooner, and a slow machine only waits longer.
+const QUIET: Duration = Duration::from_millis(300);
+
+fn health_request(service: &str) -> HealthCheckRequest {
+    HealthCheckRequest {
+        service: service.to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn health_watch_on_an_unknown_service_says_so_and_stays_open() {
+    let mut server = TestServer::start().await;
+    let mut health = HealthClient::new(channel(&server).await);
+    let unknown = "relais.v1.NoSuchService";
+    let mut watching = health
+        .watch(health_request(unknown))
+        .await
+        .expect("a watch on an unknown service is accepted")
+        .into_inner();
+    let first = watching.message().await.unwrap().expect("a first status");
+    assert_eq!(first.status(), ServingStatus::ServiceUnknown);
+    let next = tokio::time::timeout(QUIET, watching.message()).await;
+    assert!(next.is_err(), "the stream stays open, silent: {next:?}");
+
+    // Check, unlike Watch, answers an unknown service with NOT_FOUND.
+    let refused = health.check(health_request(unknown)).await.unwrap_err();
+    assert_eq!(refused.code(), Code::NotFound, "{refused:?}");
+
+    for known in ["", "relais.v1.CaseService"] {
+        let mut stream = health
+            .watch(health_request(known))
+            .await
+            .unwrap()
+            .into_inner();
+        let status = stream.message().await.unwrap().expect("a status").status();
+        assert_eq!(status, ServingStatus::Serving, "{known:?}");
+    }
+
+    // An open watch does not hold the server's shutdown back: it ends.
+    tokio::time::timeout(PATIENCE, server.shutdown())
+        .await
+        .expect("the server stops with a watch open");
+    let ended = tokio::time::timeout(PATIENCE, watching.message())
+        .await
+        .expect("the watch ends with the server");
+    assert!(!matches!(ended, Ok(Some(_))), "{ended:?}");
 }
