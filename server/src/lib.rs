@@ -186,6 +186,23 @@ impl Transport {
     }
 }
 
+/// What reflection describes: the API, the health service, and the
+/// `google.rpc` error details the API's errors carry, so that grpcurl and
+/// buf curl decode a `BadRequest` or a `RetryInfo`. Served as v1 and as
+/// v1alpha, the only version some clients speak (Python's grpcio-reflection).
+fn reflection() -> tonic_reflection::server::Builder<'static> {
+    [
+        relais_proto::FILE_DESCRIPTOR_SET,
+        tonic_health::pb::FILE_DESCRIPTOR_SET,
+        tonic_types::pb::FILE_DESCRIPTOR_SET,
+    ]
+    .into_iter()
+    .fold(
+        tonic_reflection::server::Builder::configure(),
+        tonic_reflection::server::Builder::register_encoded_file_descriptor_set,
+    )
+}
+
 /// Checks the start-up rules for transport security and reads the TLS
 /// files, so that a configuration `launch` would refuse is refused before
 /// anything else happens (creating the first administrator, for one).
@@ -251,17 +268,14 @@ async fn serve<S: Store>(
     health.set_serving::<SlaServiceServer<SlaApi<S>>>();
     health.set_serving::<AuditServiceServer<AuditApi<S>>>();
     health.set_serving::<BatchServiceServer<BatchApi<S>>>();
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(relais_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
     let address = listener.local_addr()?;
     let max = config.limits.max_message_bytes;
     let router = Server::builder()
         .timeout(Duration::from_millis(config.limits.request_timeout_ms))
         .trace_fn(|request| tracing::info_span!("grpc", path = %request.uri().path()))
         .add_service(health.service(stop.clone()))
-        .add_service(reflection)
+        .add_service(reflection().build_v1()?)
+        .add_service(reflection().build_v1alpha()?)
         .add_service(
             CaseServiceServer::new(CaseApi::new(ctx.clone()))
                 .max_decoding_message_size(max)
