@@ -9,6 +9,7 @@ pub mod auth;
 pub mod batch;
 pub mod config;
 pub mod events;
+pub mod files;
 pub mod health;
 pub mod pki;
 pub mod sla;
@@ -137,7 +138,35 @@ pub async fn launch_with_clock(
     let events = EventBus::new();
     match Backend::open(&config, events.clone()).await? {
         Backend::Sqlite(store) => {
+            warn_if_others_may_read(&store.files());
             serve(store, &config, events, clock, transport, listener, shutdown).await
+        }
+    }
+}
+
+/// Says, at each start, which database files other users of the machine
+/// may read or change: they hold beneficiaries' data and the hashes of
+/// tokens. Their permissions are left as they are: a group may be there on
+/// purpose (backups), and changing them behind the operator's back would
+/// hide whatever made them so.
+fn warn_if_others_may_read(files: &[std::path::PathBuf]) {
+    for path in files {
+        match files::shared_mode(path) {
+            Ok(None) => {}
+            Ok(Some(mode)) => tracing::warn!(
+                path = %path.display(),
+                mode = %format_args!("{mode:04o}"),
+                "other users of this machine may read or change the database file {} (mode \
+                 {mode:04o}), which holds beneficiaries' data and token hashes: make it \
+                 private with `chmod 600 {}`",
+                path.display(),
+                path.display(),
+            ),
+            Err(error) => tracing::warn!(
+                path = %path.display(),
+                %error,
+                "cannot tell who may read the database file"
+            ),
         }
     }
 }
