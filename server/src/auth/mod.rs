@@ -88,8 +88,6 @@ pub enum AuthError {
         "this client certificate is not bound to any enabled account: an administrator binds it"
     )]
     Unbound,
-    #[error("too many failed authentications from this address: retry later")]
-    TooManyFailures { retry_after: Duration },
     #[error("too many requests from this account: retry later")]
     TooManyRequests { retry_after: Duration },
     #[error(transparent)]
@@ -152,18 +150,19 @@ impl<S: Store> Authenticator<S> {
         request: &Request<T>,
         now: Timestamp,
     ) -> Result<Principal, AuthError> {
-        let peer = request.remote_addr();
-        if let Some(peer) = peer {
-            self.limits
-                .check_peer(peer.ip())
-                .map_err(|retry_after| AuthError::TooManyFailures { retry_after })?;
-        }
+        // The credentials are looked at even from an address that keeps
+        // failing: refusing it beforehand would refuse the valid ones of
+        // everyone else behind it. Only failures wait, and then get the
+        // answer they would have had at once.
         let principal = match self.identify(request, now).await {
             Ok(principal) => principal,
             Err(error @ AuthError::Store(_)) => return Err(error),
             Err(error) => {
-                if let Some(peer) = peer {
-                    self.limits.failed(peer.ip());
+                if let Some(peer) = request.remote_addr() {
+                    let delay = self.limits.failed(peer.ip());
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
                 }
                 return Err(error);
             }
