@@ -118,9 +118,16 @@ pub struct LimitsConfig {
     pub requests_per_second: u32,
     /// Requests an account may make at once above the sustained rate.
     pub burst: u32,
-    /// Failed authentications per peer address and minute; beyond, the
-    /// address is refused until the minute is over.
+    /// Failed authentications per peer address and minute answered at
+    /// once; beyond, each failure is answered late (valid credentials from
+    /// the same address never are).
     pub failed_authentications_per_minute: u32,
+    /// Milliseconds the first failure beyond that allowance waits for its
+    /// answer; each further failure of the minute waits twice as long.
+    pub failed_authentication_delay_ms: u64,
+    /// The longest a failed authentication waits for its answer, in
+    /// milliseconds. Keep it under `request_timeout_ms`.
+    pub failed_authentication_max_delay_ms: u64,
     /// The largest request or response message, in bytes.
     pub max_message_bytes: usize,
     /// Milliseconds a request may run before it ends with DEADLINE_EXCEEDED
@@ -135,6 +142,8 @@ impl Default for LimitsConfig {
             requests_per_second: 50,
             burst: 200,
             failed_authentications_per_minute: 20,
+            failed_authentication_delay_ms: 250,
+            failed_authentication_max_delay_ms: 5_000,
             max_message_bytes: 4 * 1024 * 1024,
             request_timeout_ms: 30_000,
         }

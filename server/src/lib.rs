@@ -9,6 +9,8 @@ pub mod auth;
 pub mod batch;
 pub mod config;
 pub mod events;
+pub mod files;
+pub mod health;
 pub mod pki;
 pub mod sla;
 pub mod store;
@@ -41,6 +43,7 @@ use crate::{
     },
     config::Config,
     events::EventBus,
+    health::HealthReporter,
     sla::Sweeper,
     store::{BootstrapAdmin, SqliteStore, Store},
     tls::ServerTls,
@@ -135,7 +138,35 @@ pub async fn launch_with_clock(
     let events = EventBus::new();
     match Backend::open(&config, events.clone()).await? {
         Backend::Sqlite(store) => {
+            warn_if_others_may_read(&store.files());
             serve(store, &config, events, clock, transport, listener, shutdown).await
+        }
+    }
+}
+
+/// Says, at each start, which database files other users of the machine
+/// may read or change: they hold beneficiaries' data and the hashes of
+/// tokens. Their permissions are left as they are: a group may be there on
+/// purpose (backups), and changing them behind the operator's back would
+/// hide whatever made them so.
+fn warn_if_others_may_read(files: &[std::path::PathBuf]) {
+    for path in files {
+        match files::shared_mode(path) {
+            Ok(None) => {}
+            Ok(Some(mode)) => tracing::warn!(
+                path = %path.display(),
+                mode = %format_args!("{mode:04o}"),
+                "other users of this machine may read or change the database file {} (mode \
+                 {mode:04o}), which holds beneficiaries' data and token hashes: make it \
+                 private with `chmod 600 {}`",
+                path.display(),
+                path.display(),
+            ),
+            Err(error) => tracing::warn!(
+                path = %path.display(),
+                %error,
+                "cannot tell who may read the database file"
+            ),
         }
     }
 }
@@ -182,6 +213,23 @@ impl Transport {
             }
         }
     }
+}
+
+/// What reflection describes: the API, the health service, and the
+/// `google.rpc` error details the API's errors carry, so that grpcurl and
+/// buf curl decode a `BadRequest` or a `RetryInfo`. Served as v1 and as
+/// v1alpha, the only version some clients speak (Python's grpcio-reflection).
+fn reflection() -> tonic_reflection::server::Builder<'static> {
+    [
+        relais_proto::FILE_DESCRIPTOR_SET,
+        tonic_health::pb::FILE_DESCRIPTOR_SET,
+        tonic_types::pb::FILE_DESCRIPTOR_SET,
+    ]
+    .into_iter()
+    .fold(
+        tonic_reflection::server::Builder::configure(),
+        tonic_reflection::server::Builder::register_encoded_file_descriptor_set,
+    )
 }
 
 /// Checks the start-up rules for transport security and reads the TLS
@@ -243,33 +291,20 @@ async fn serve<S: Store>(
     let sweep_interval = Duration::from_millis(config.sla.sweep_interval_ms);
     let sweeper = Sweeper::new(ctx.store.clone(), Arc::clone(&ctx.clock), sweep_interval);
     let sweeping = tokio::spawn(sweeper.run(stop.clone()));
-    let (health_reporter, health) = tonic_health::server::health_reporter();
-    health_reporter
-        .set_serving::<CaseServiceServer<CaseApi<S>>>()
-        .await;
-    health_reporter
-        .set_serving::<AdminServiceServer<AdminApi<S>>>()
-        .await;
-    health_reporter
-        .set_serving::<SlaServiceServer<SlaApi<S>>>()
-        .await;
-    health_reporter
-        .set_serving::<AuditServiceServer<AuditApi<S>>>()
-        .await;
-    health_reporter
-        .set_serving::<BatchServiceServer<BatchApi<S>>>()
-        .await;
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(relais_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
+    let health = HealthReporter::new();
+    health.set_serving::<CaseServiceServer<CaseApi<S>>>();
+    health.set_serving::<AdminServiceServer<AdminApi<S>>>();
+    health.set_serving::<SlaServiceServer<SlaApi<S>>>();
+    health.set_serving::<AuditServiceServer<AuditApi<S>>>();
+    health.set_serving::<BatchServiceServer<BatchApi<S>>>();
     let address = listener.local_addr()?;
     let max = config.limits.max_message_bytes;
     let router = Server::builder()
         .timeout(Duration::from_millis(config.limits.request_timeout_ms))
         .trace_fn(|request| tracing::info_span!("grpc", path = %request.uri().path()))
-        .add_service(health)
-        .add_service(reflection)
+        .add_service(health.service(stop.clone()))
+        .add_service(reflection().build_v1()?)
+        .add_service(reflection().build_v1alpha()?)
         .add_service(
             CaseServiceServer::new(CaseApi::new(ctx.clone()))
                 .max_decoding_message_size(max)

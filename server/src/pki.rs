@@ -21,7 +21,10 @@ use rcgen::{
 use rustls::pki_types::{CertificateDer, pem::PemObject};
 use time::OffsetDateTime;
 
-use crate::tls::CertificateFingerprint;
+use crate::{
+    files::{self, Secrecy},
+    tls::CertificateFingerprint,
+};
 
 /// How long `pki init`'s CA lasts: it is the one thing every client trusts,
 /// so replacing it means touching every client.
@@ -350,13 +353,6 @@ fn days_duration(days: u32) -> anyhow::Result<Duration> {
     Ok(Duration::from_secs(u64::from(days) * 86_400))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Secrecy {
-    Public,
-    /// Readable by its owner only.
-    Secret,
-}
-
 /// Checks every file before writing any, so a refusal leaves nothing half done.
 fn refuse_overwrite(paths: &[PathBuf], force: bool) -> anyhow::Result<()> {
     if force {
@@ -390,19 +386,7 @@ fn write_new(path: &Path, contents: &str, secrecy: Secrecy) -> std::io::Result<(
         Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error),
         _ => {}
     }
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(match secrecy {
-            Secrecy::Secret => 0o600,
-            Secrecy::Public => 0o644,
-        });
-    }
-    #[cfg(not(unix))]
-    let _ = secrecy;
-    let mut file = options.open(path)?;
+    let mut file = files::create_new(path, secrecy)?;
     file.write_all(contents.as_bytes())?;
     file.sync_all()
 }

@@ -1,9 +1,10 @@
 //! The `relais-server` binary as an operator runs it.
 
 use std::{
-    io::{BufRead, BufReader},
+    io::{BufRead, BufReader, Read as _},
     path::Path,
     process::{Child, Command, Output, Stdio},
+    thread::JoinHandle,
 };
 
 use relais_client::{ConnectOptions, RelaisClient, pb};
@@ -15,6 +16,21 @@ struct Running {
     url: String,
     /// The administrator token, when this start created the administrator.
     admin_token: Option<String>,
+    /// Reads the logs as they come, so that the server never blocks on a
+    /// full pipe; returns them once the server has ended.
+    logs: Option<JoinHandle<String>>,
+}
+
+impl Running {
+    /// Kills the server and returns what it logged.
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.logs
+            .take()
+            .map(|reading| reading.join().expect("the logs are read"))
+            .unwrap_or_default()
+    }
 }
 
 impl Drop for Running {
@@ -45,9 +61,15 @@ fn start_with(directory: &Path, transport: &[&str]) -> Running {
         ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("relais-server starts");
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    let logs = std::thread::spawn(move || {
+        let mut logs = String::new();
+        let _ = stderr.read_to_string(&mut logs);
+        logs
+    });
     let stdout = child.stdout.take().expect("piped stdout");
     let mut admin_token = None;
     for line in BufReader::new(stdout).lines() {
@@ -61,12 +83,14 @@ fn start_with(directory: &Path, transport: &[&str]) -> Running {
                 child,
                 url,
                 admin_token,
+                logs: Some(logs),
             };
         }
     }
     let _ = child.kill();
     let status = child.wait();
-    panic!("relais-server ended before serving: {status:?}");
+    let logs = logs.join().unwrap_or_default();
+    panic!("relais-server ended before serving: {status:?}\n{logs}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -279,4 +303,76 @@ fn a_misspelt_setting_is_an_error_not_a_default() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("lisen"), "{stderr}");
+}
+
+/// The permission bits of `path`, in octal as `ls` and `chmod` show them.
+#[cfg(unix)]
+fn mode(path: &Path) -> String {
+    use std::os::unix::fs::PermissionsExt as _;
+    let metadata =
+        std::fs::metadata(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    format!("{:04o}", metadata.permissions().mode() & 0o777)
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_database_and_the_directory_made_for_it_are_private() {
+    let directory = tempfile::tempdir().unwrap();
+    let data = directory.path().join("data");
+    let server = start(&data);
+    // A write, so that SQLite has its write-ahead log and its index open.
+    let admin = RelaisClient::connect(&server.url, server.admin_token.as_deref())
+        .await
+        .unwrap();
+    admin
+        .create_organisation(pb::CreateOrganisationRequest {
+            name: "CPAM de Paris".to_owned(),
+            kind: pb::OrganisationKind::Cpam.into(),
+            departement: "75".to_owned(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(mode(&data), "0700", "the directory the server made");
+    for file in ["relais.db", "relais.db-wal", "relais.db-shm"] {
+        assert_eq!(mode(&data.join(file)), "0600", "{file}");
+    }
+}
+
+/// Starts the server on `directory`'s database, waits until it answers
+/// (it has then said all it says at start-up), and stops it: its logs.
+async fn start_up_logs(directory: &Path, token: &str) -> String {
+    let server = start(directory);
+    RelaisClient::connect(&server.url, Some(token))
+        .await
+        .unwrap()
+        .who_am_i()
+        .await
+        .expect("the server answers");
+    server.stop()
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_others_may_read_is_reported_at_start_up_and_left_alone() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let directory = tempfile::tempdir().unwrap();
+    let database = directory.path().join("relais.db");
+    let token = start(directory.path()).admin_token.clone().unwrap();
+    let quiet = start_up_logs(directory.path(), &token).await;
+    assert!(!quiet.contains("chmod"), "a private database: {quiet}");
+
+    std::fs::set_permissions(&database, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let logs = start_up_logs(directory.path(), &token).await;
+    let path = database.display().to_string();
+    let warning = logs
+        .lines()
+        .find(|line| line.contains("WARN") && line.contains(&format!("chmod 600 {path}")))
+        .unwrap_or_else(|| panic!("no warning naming the fix:\n{logs}"));
+    assert!(warning.contains("0644"), "{warning}");
+    assert_eq!(
+        mode(&database),
+        "0644",
+        "the operator decides, not the server"
+    );
 }

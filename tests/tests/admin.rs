@@ -1,15 +1,18 @@
 //! Organisations and accounts, and the standard gRPC services.
 
+use std::time::Duration;
+
 use futures::StreamExt;
+use prost::Message as _;
+use prost_types::FileDescriptorProto;
 use relais_client::pb;
 use relais_tests::{TestServer, World, create_org, violated_fields};
-use tonic::Code;
+use tonic::{
+    Code,
+    transport::{Channel, Endpoint},
+};
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
-};
-use tonic_reflection::pb::v1::{
-    ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
-    server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
 };
 
 fn organisation(
@@ -213,50 +216,180 @@ async fn disabling_is_idempotent_and_not_for_oneself() {
     assert_eq!(err.code(), Code::NotFound);
 }
 
-#[tokio::test]
-async fn health_and_reflection_are_served() {
-    let server = TestServer::start().await;
-    let channel = tonic::transport::Endpoint::from_shared(server.url.clone())
+/// A plain gRPC channel to `server`, for the standard services' own clients.
+async fn channel(server: &TestServer) -> Channel {
+    Endpoint::from_shared(server.url.clone())
         .unwrap()
         .connect()
         .await
-        .unwrap();
-    let mut health = HealthClient::new(channel.clone());
+        .unwrap()
+}
+
+#[tokio::test]
+async fn health_reports_every_service_serving() {
+    let server = TestServer::start().await;
+    let mut health = HealthClient::new(channel(&server).await);
     for service in ["", "relais.v1.CaseService", "relais.v1.AdminService"] {
         let status = health
-            .check(HealthCheckRequest {
-                service: service.to_owned(),
-            })
+            .check(health_request(service))
             .await
             .unwrap()
             .into_inner()
             .status();
         assert_eq!(status, ServingStatus::Serving, "{service:?}");
     }
+}
 
-    let mut reflection = ServerReflectionClient::new(channel);
-    let request = ServerReflectionRequest {
-        host: String::new(),
-        message_request: Some(MessageRequest::ListServices(String::new())),
+/// A question to the reflection service.
+#[derive(Debug, Clone, Copy)]
+enum Question {
+    ListServices,
+    FileContainingSymbol(&'static str),
+}
+
+/// Its answer, whichever version of the protocol carried it.
+#[derive(Debug)]
+enum Answer {
+    Services(Vec<String>),
+    Files(Vec<FileDescriptorProto>),
+}
+
+/// Defines `async fn $name(Channel, Question) -> Answer` on the reflection
+/// protocol's `$version`: v1 and v1alpha have the same messages in two
+/// packages, hence two clients.
+macro_rules! reflection_client {
+    ($name:ident, $version:ident) => {
+        async fn $name(channel: Channel, question: Question) -> Answer {
+            use tonic_reflection::pb::$version::{
+                ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+                server_reflection_request::MessageRequest,
+                server_reflection_response::MessageResponse,
+            };
+            let message_request = match question {
+                Question::ListServices => MessageRequest::ListServices(String::new()),
+                Question::FileContainingSymbol(symbol) => {
+                    MessageRequest::FileContainingSymbol(symbol.to_owned())
+                }
+            };
+            let request = ServerReflectionRequest {
+                host: String::new(),
+                message_request: Some(message_request),
+            };
+            let response = ServerReflectionClient::new(channel)
+                .server_reflection_info(futures::stream::iter([request]))
+                .await
+                .expect("the reflection service answers")
+                .into_inner()
+                .next()
+                .await
+                .expect("an answer")
+                .expect("an answer, not an error");
+            match response.message_response {
+                Some(MessageResponse::ListServicesResponse(list)) => {
+                    Answer::Services(list.service.into_iter().map(|s| s.name).collect())
+                }
+                Some(MessageResponse::FileDescriptorResponse(files)) => Answer::Files(
+                    files
+                        .file_descriptor_proto
+                        .iter()
+                        .map(|file| FileDescriptorProto::decode(file.as_slice()).unwrap())
+                        .collect(),
+                ),
+                other => panic!("{question:?}: unexpected answer {other:?}"),
+            }
+        }
     };
-    let mut responses = reflection
-        .server_reflection_info(futures::stream::iter([request]))
-        .await
-        .unwrap()
-        .into_inner();
-    let response = responses.next().await.unwrap().unwrap();
-    let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
-        panic!("unexpected reflection answer {response:?}");
-    };
-    let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
-    for expected in [
-        "relais.v1.CaseService",
-        "relais.v1.AdminService",
-        "grpc.health.v1.Health",
-    ] {
-        assert!(
-            names.iter().any(|n| n == expected),
-            "{expected} missing from {names:?}"
-        );
+}
+
+reflection_client!(ask_v1, v1);
+reflection_client!(ask_v1alpha, v1alpha);
+
+#[tokio::test]
+async fn reflection_v1_and_v1alpha_describe_the_services_and_the_error_details() {
+    let server = TestServer::start().await;
+    let channel = channel(&server).await;
+    for version in ["v1", "v1alpha"] {
+        let ask = async |question| match version {
+            "v1" => ask_v1(channel.clone(), question).await,
+            _ => ask_v1alpha(channel.clone(), question).await,
+        };
+        let Answer::Services(names) = ask(Question::ListServices).await else {
+            panic!("{version}: no list of services");
+        };
+        for expected in [
+            "relais.v1.CaseService",
+            "relais.v1.AdminService",
+            "grpc.health.v1.Health",
+        ] {
+            assert!(
+                names.iter().any(|n| n == expected),
+                "{version}: {expected} missing from {names:?}"
+            );
+        }
+        // The details errors carry, for grpcurl and buf curl to decode them.
+        for symbol in ["google.rpc.BadRequest", "google.rpc.RetryInfo"] {
+            let (package, message) = symbol.rsplit_once('.').unwrap();
+            let answer = ask(Question::FileContainingSymbol(symbol)).await;
+            let Answer::Files(files) = &answer else {
+                panic!("{version}: {symbol} not found: {answer:?}");
+            };
+            assert!(
+                files.iter().any(|file| file.package() == package
+                    && file.message_type.iter().any(|m| m.name() == message)),
+                "{version}: {symbol} is not described in {answer:?}"
+            );
+        }
     }
+}
+
+/// Bounds every wait on the server, so a test fails rather than hangs.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// How long a stream must stay silent to be seen open. A lower bound only:
+/// a stream that ends would end sooner, and a slow machine only waits longer.
+const QUIET: Duration = Duration::from_millis(300);
+
+fn health_request(service: &str) -> HealthCheckRequest {
+    HealthCheckRequest {
+        service: service.to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn health_watch_on_an_unknown_service_says_so_and_stays_open() {
+    let mut server = TestServer::start().await;
+    let mut health = HealthClient::new(channel(&server).await);
+    let unknown = "relais.v1.NoSuchService";
+    let mut watching = health
+        .watch(health_request(unknown))
+        .await
+        .expect("a watch on an unknown service is accepted")
+        .into_inner();
+    let first = watching.message().await.unwrap().expect("a first status");
+    assert_eq!(first.status(), ServingStatus::ServiceUnknown);
+    let next = tokio::time::timeout(QUIET, watching.message()).await;
+    assert!(next.is_err(), "the stream stays open, silent: {next:?}");
+
+    // Check, unlike Watch, answers an unknown service with NOT_FOUND.
+    let refused = health.check(health_request(unknown)).await.unwrap_err();
+    assert_eq!(refused.code(), Code::NotFound, "{refused:?}");
+
+    for known in ["", "relais.v1.CaseService"] {
+        let mut stream = health
+            .watch(health_request(known))
+            .await
+            .unwrap()
+            .into_inner();
+        let status = stream.message().await.unwrap().expect("a status").status();
+        assert_eq!(status, ServingStatus::Serving, "{known:?}");
+    }
+
+    // An open watch does not hold the server's shutdown back: it ends.
+    tokio::time::timeout(PATIENCE, server.shutdown())
+        .await
+        .expect("the server stops with a watch open");
+    let ended = tokio::time::timeout(PATIENCE, watching.message())
+        .await
+        .expect("the watch ends with the server");
+    assert!(!matches!(ended, Ok(Some(_))), "{ended:?}");
 }

@@ -370,29 +370,38 @@ async fn any_client_certificate_completes_the_handshake_so_the_application_can_a
     let hour = SignedDuration::from_hours(1);
     let stranger = Ca::generate().unwrap();
     let presented = [
-        ("issued by the client CA", pki.client_cert("an account")),
-        ("from another CA", client_cert(&stranger, -hour..hour)),
+        ("not bound", pki.client_cert("an account")),
+        ("CA", client_cert(&stranger, -hour..hour)),
         (
             "expired",
             client_cert(pki.client_ca.as_ref().unwrap(), -hour * 48..-hour * 24),
         ),
     ];
-    for (what, certificate) in &presented {
+    for (reason, certificate) in &presented {
         let options = ConnectOptions {
             client_identity: Some(identity(certificate)),
             ..server.connect_options(Some(&server.admin_token))
         };
         let client = RelaisClient::connect_with(&server.url, options)
             .await
-            .unwrap_or_else(|error| panic!("{what}: {}", causes(&error)));
-        // An answer proves the server took the connection: in TLS 1.3 the
-        // client is done with the handshake before the server has judged it.
-        client
-            .who_am_i()
-            .await
-            .unwrap_or_else(|status| panic!("{what}: {status:?}"));
+            .unwrap_or_else(|error| panic!("{reason}: {}", causes(&error)));
+        // The application's answer proves the server took the connection:
+        // in TLS 1.3 the client is done with the handshake before the server
+        // has judged it. A certificate that fails is refused even beside a
+        // valid token: every credential presented must hold.
+        let refused = client.who_am_i().await.unwrap_err();
+        assert_eq!(
+            refused.code(),
+            Code::Unauthenticated,
+            "{reason}: {refused:?}"
+        );
+        assert!(
+            refused.message().contains(reason),
+            "{reason}: {}",
+            refused.message()
+        );
     }
-    // And without one: bearer tokens alone still work.
+    // Without one, bearer tokens alone work.
     server.admin().await.who_am_i().await.unwrap();
 }
 
@@ -549,4 +558,61 @@ async fn without_a_client_ca_a_certificate_is_no_credential() {
         .await
         .unwrap_err();
     assert_eq!(refused.code(), Code::Unauthenticated);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_and_a_certificate_of_two_accounts_are_refused() {
+    let server = TestServer::start_tls(TlsSetup {
+        client_ca: true,
+        ..TlsSetup::default()
+    })
+    .await;
+    let admin = server.admin().await;
+    let prefecture = relais_tests::create_org(
+        &admin,
+        "Préfecture de police de Paris",
+        pb::OrganisationKind::Prefecture,
+        "75",
+    )
+    .await;
+    let system = relais_tests::create_user(
+        &server,
+        &admin,
+        &prefecture,
+        "AGDREF batch",
+        pb::Role::PartnerSystem,
+    )
+    .await;
+    let certificate = server.pki().unwrap().client_cert(&system.id);
+    admin
+        .bind_certificate(&system.id, &certificate.fingerprint.to_string())
+        .await
+        .unwrap();
+    let with_token = |token: &str| ConnectOptions {
+        client_identity: Some(identity(&certificate)),
+        ..server.connect_options(Some(token))
+    };
+
+    // The system's certificate with the administrator's token.
+    let mixed = RelaisClient::connect_with(&server.url, with_token(&server.admin_token))
+        .await
+        .unwrap();
+    let refused = mixed.who_am_i().await.unwrap_err();
+    assert_eq!(refused.code(), Code::Unauthenticated, "{refused:?}");
+    assert!(
+        refused.message().contains("different accounts"),
+        "{}",
+        refused.message()
+    );
+    assert!(!refused.message().contains(&server.admin_token));
+
+    // Both of one account: served, as that account.
+    let matching = RelaisClient::connect_with(&server.url, with_token(&system.token))
+        .await
+        .unwrap();
+    let me = matching
+        .who_am_i()
+        .await
+        .expect("one account, two credentials");
+    assert_eq!(me.account.unwrap().id, system.id);
 }

@@ -27,14 +27,13 @@ impl From<ApiError> for Status {
         match error {
             ApiError::Domain(e) | ApiError::Store(StoreError::Rejected(e)) => domain_status(e),
             ApiError::Auth(AuthError::Store(e)) | ApiError::Store(e) => internal_status(&e),
-            ApiError::Auth(
-                e @ (AuthError::TooManyRequests { retry_after }
-                | AuthError::TooManyFailures { retry_after }),
-            ) => Status::with_error_details(
-                Code::ResourceExhausted,
-                format!("{e} (in {:.1} s)", retry_after.as_secs_f64().max(0.1)),
-                ErrorDetails::with_retry_info(Some(retry_after)),
-            ),
+            ApiError::Auth(e @ AuthError::TooManyRequests { retry_after }) => {
+                Status::with_error_details(
+                    Code::ResourceExhausted,
+                    format!("{e} (in {:.1} s)", retry_after.as_secs_f64().max(0.1)),
+                    ErrorDetails::with_retry_info(Some(retry_after)),
+                )
+            }
             ApiError::Auth(e) => Status::unauthenticated(e.to_string()),
             ApiError::Stream(status) => status,
         }

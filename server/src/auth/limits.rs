@@ -1,7 +1,13 @@
-//! Abuse limits: a request rate per account, and a cap on failed
-//! authentications per peer address (so tokens cannot be guessed by
-//! trying). Both are kept in this process's memory: with several replicas,
-//! each enforces them on the requests it receives.
+//! Abuse limits: a request rate per account, and failed authentications
+//! per peer address answered later and later (so tokens cannot be guessed
+//! by trying, and a script that keeps failing is slowed down). Both are kept
+//! in this process's memory: with several replicas, each enforces them on
+//! the requests it receives.
+//!
+//! Failures are slowed down, never refused: one address can stand for a
+//! whole France Services building behind one NAT, and a broken script there
+//! must not lock its neighbours out. Valid credentials from an address that
+//! keeps failing are served at once.
 
 use std::{
     collections::HashMap,
@@ -22,6 +28,8 @@ pub struct Limits {
     rate: DefaultKeyedRateLimiter<AccountId>,
     failures: Mutex<HashMap<IpAddr, Window>>,
     failures_allowed: u32,
+    first_delay: Duration,
+    max_delay: Duration,
 }
 
 /// Failed authentications of one address in the current minute.
@@ -33,6 +41,11 @@ struct Window {
 
 const MINUTE: Duration = Duration::from_secs(60);
 
+/// The addresses whose failures are counted at once, at most: beyond, the
+/// address whose minute ends first is forgotten, so that a flood of
+/// addresses (an IPv6 prefix has plenty) cannot fill the memory.
+const ADDRESSES: usize = 10_000;
+
 impl Limits {
     pub fn new(settings: &LimitsConfig) -> Limits {
         let per_second = NonZeroU32::new(settings.requests_per_second).unwrap_or(NonZeroU32::MIN);
@@ -41,6 +54,8 @@ impl Limits {
             rate: RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)),
             failures: Mutex::new(HashMap::new()),
             failures_allowed: settings.failed_authentications_per_minute,
+            first_delay: Duration::from_millis(settings.failed_authentication_delay_ms),
+            max_delay: Duration::from_millis(settings.failed_authentication_max_delay_ms),
         }
     }
 
@@ -51,34 +66,26 @@ impl Limits {
         })
     }
 
-    /// `Err` (how long to wait) when `peer` failed to authenticate too often lately.
-    pub fn check_peer(&self, peer: IpAddr) -> Result<(), Duration> {
-        let failures = self
-            .failures
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match failures.get(&peer) {
-            Some(window)
-                if window.started.elapsed() < MINUTE
-                    && window.failures >= self.failures_allowed =>
-            {
-                Err(MINUTE.saturating_sub(window.started.elapsed()))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Counts a failed authentication from `peer`.
-    pub fn failed(&self, peer: IpAddr) {
+    /// Counts a failed authentication from `peer`, and says how long to hold
+    /// its answer back: not at all within the allowance, then the first
+    /// delay, doubled at each further failure of the minute, up to the cap.
+    pub fn failed(&self, peer: IpAddr) -> Duration {
         let mut failures = self
             .failures
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let now = Instant::now();
-        // Forget finished minutes, so that the table stays small.
-        if failures.len() > 10_000 {
+        if failures.len() >= ADDRESSES && !failures.contains_key(&peer) {
             failures.retain(|_, window| window.started.elapsed() < MINUTE);
+            if failures.len() >= ADDRESSES
+                && let Some(oldest) = failures
+                    .iter()
+                    .min_by_key(|(_, window)| window.started)
+                    .map(|(address, _)| *address)
+            {
+                failures.remove(&oldest);
+            }
         }
+        let now = Instant::now();
         let window = failures.entry(peer).or_insert(Window {
             started: now,
             failures: 0,
@@ -89,7 +96,19 @@ impl Limits {
                 failures: 0,
             };
         }
-        window.failures += 1;
+        window.failures = window.failures.saturating_add(1);
+        self.delay(window.failures.saturating_sub(self.failures_allowed))
+    }
+
+    /// The delay of the `excess`-th failure beyond the allowance.
+    fn delay(&self, excess: u32) -> Duration {
+        match excess {
+            0 => Duration::ZERO,
+            n => self
+                .first_delay
+                .saturating_mul(1 << (n - 1).min(31))
+                .min(self.max_delay),
+        }
     }
 }
 
@@ -121,20 +140,31 @@ mod tests {
     }
 
     #[test]
-    fn an_address_that_keeps_failing_is_refused_for_the_minute() {
+    fn failures_beyond_the_allowance_wait_twice_as_long_each_time_up_to_the_cap() {
         let limits = Limits::new(&LimitsConfig {
-            requests_per_second: 1,
-            burst: 1,
             failed_authentications_per_minute: 2,
+            failed_authentication_delay_ms: 100,
+            failed_authentication_max_delay_ms: 350,
             ..LimitsConfig::default()
         });
         let peer: IpAddr = "192.0.2.7".parse().unwrap();
-        assert!(limits.check_peer(peer).is_ok());
-        limits.failed(peer);
-        assert!(limits.check_peer(peer).is_ok());
-        limits.failed(peer);
-        let wait = limits.check_peer(peer).unwrap_err();
-        assert!(wait <= MINUTE);
-        assert!(limits.check_peer("192.0.2.8".parse().unwrap()).is_ok());
+        let delays: Vec<Duration> = (0..7).map(|_| limits.failed(peer)).collect();
+        let expected = [0, 0, 100, 200, 350, 350, 350].map(Duration::from_millis);
+        assert_eq!(delays, expected);
+        assert_eq!(
+            limits.failed("192.0.2.8".parse().unwrap()),
+            Duration::ZERO,
+            "another address starts afresh"
+        );
+    }
+
+    #[test]
+    fn the_addresses_counted_stay_bounded() {
+        let limits = Limits::new(&LimitsConfig::default());
+        for n in 0..u32::try_from(ADDRESSES).unwrap() + 10 {
+            limits.failed(IpAddr::from(n.to_be_bytes()));
+        }
+        let counted = limits.failures.lock().unwrap().len();
+        assert_eq!(counted, ADDRESSES);
     }
 }

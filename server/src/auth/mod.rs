@@ -88,8 +88,11 @@ pub enum AuthError {
         "this client certificate is not bound to any enabled account: an administrator binds it"
     )]
     Unbound,
-    #[error("too many failed authentications from this address: retry later")]
-    TooManyFailures { retry_after: Duration },
+    #[error(
+        "the bearer token and the client certificate belong to different accounts: send the \
+         credentials of one account"
+    )]
+    TwoAccounts,
     #[error("too many requests from this account: retry later")]
     TooManyRequests { retry_after: Duration },
     #[error(transparent)]
@@ -137,7 +140,7 @@ impl TokenSettings {
 /// A token's use is recorded at most this often.
 const TOUCH_INTERVAL: SignedDuration = SignedDuration::from_secs(60);
 
-/// Identifies callers from their bearer token or client certificate.
+/// Identifies callers from their bearer token, client certificate, or both.
 #[derive(Debug, Clone)]
 pub struct Authenticator<S> {
     pub store: S,
@@ -152,18 +155,19 @@ impl<S: Store> Authenticator<S> {
         request: &Request<T>,
         now: Timestamp,
     ) -> Result<Principal, AuthError> {
-        let peer = request.remote_addr();
-        if let Some(peer) = peer {
-            self.limits
-                .check_peer(peer.ip())
-                .map_err(|retry_after| AuthError::TooManyFailures { retry_after })?;
-        }
+        // The credentials are looked at even from an address that keeps
+        // failing: refusing it beforehand would refuse the valid ones of
+        // everyone else behind it. Only failures wait, and then get the
+        // answer they would have had at once.
         let principal = match self.identify(request, now).await {
             Ok(principal) => principal,
             Err(error @ AuthError::Store(_)) => return Err(error),
             Err(error) => {
-                if let Some(peer) = peer {
-                    self.limits.failed(peer.ip());
+                if let Some(peer) = request.remote_addr() {
+                    let delay = self.limits.failed(peer.ip());
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
                 }
                 return Err(error);
             }
@@ -185,39 +189,70 @@ impl<S: Store> Authenticator<S> {
         Ok(principal)
     }
 
+    /// The caller, from every credential the request carries: a bearer
+    /// token, a client certificate, or both. Each one presented must hold,
+    /// and both must name the same account: a failing credential is a
+    /// failure even beside a good one, and two accounts in one request would
+    /// leave who acts to the order of these checks.
     async fn identify<T>(
         &self,
         request: &Request<T>,
         now: Timestamp,
     ) -> Result<Principal, AuthError> {
-        if let Some(header) = request.metadata().get("authorization") {
-            let header = header.to_str().map_err(|_| AuthError::Malformed)?;
-            let (scheme, secret) = header.trim().split_once(' ').ok_or(AuthError::Malformed)?;
-            if !scheme.eq_ignore_ascii_case("bearer") || secret.trim().is_empty() {
-                return Err(AuthError::Malformed);
+        let by_token = self.token_owner(request, now).await?;
+        let by_certificate = self.certificate_owner(request, now).await?;
+        match (by_token, by_certificate) {
+            (Some(token), Some(certificate)) if token.account.id != certificate.account.id => {
+                Err(AuthError::TwoAccounts)
             }
-            let owner = self
-                .store
-                .token_owner(&token::hash(secret.trim()), now)
-                .await?
-                .ok_or(AuthError::Rejected)?;
-            return Ok(owner.into());
+            // The token's principal, so that the audit trail names the token.
+            (Some(principal), _) | (None, Some(principal)) => Ok(principal),
+            (None, None) => Err(AuthError::Missing),
         }
+    }
+
+    /// Who the bearer token stands for; `None` without one.
+    async fn token_owner<T>(
+        &self,
+        request: &Request<T>,
+        now: Timestamp,
+    ) -> Result<Option<Principal>, AuthError> {
+        let Some(header) = request.metadata().get("authorization") else {
+            return Ok(None);
+        };
+        let header = header.to_str().map_err(|_| AuthError::Malformed)?;
+        let (scheme, secret) = header.trim().split_once(' ').ok_or(AuthError::Malformed)?;
+        if !scheme.eq_ignore_ascii_case("bearer") || secret.trim().is_empty() {
+            return Err(AuthError::Malformed);
+        }
+        let owner = self
+            .store
+            .token_owner(&token::hash(secret.trim()), now)
+            .await?
+            .ok_or(AuthError::Rejected)?;
+        Ok(Some(owner.into()))
+    }
+
+    /// Who the client certificate stands for; `None` without one, or when
+    /// the server has no client CA (it then asks for none).
+    async fn certificate_owner<T>(
+        &self,
+        request: &Request<T>,
+        now: Timestamp,
+    ) -> Result<Option<Principal>, AuthError> {
         let chain = request.peer_certs().filter(|chain| !chain.is_empty());
-        match (chain, &self.certificates) {
-            (Some(chain), Some(certificates)) => {
-                let fingerprint = certificates
-                    .check(&chain, now)
-                    .map_err(|problem| AuthError::Certificate(problem.to_string()))?;
-                let owner = self
-                    .store
-                    .certificate_owner(fingerprint.as_bytes())
-                    .await?
-                    .ok_or(AuthError::Unbound)?;
-                Ok(owner.into())
-            }
-            _ => Err(AuthError::Missing),
-        }
+        let (Some(chain), Some(certificates)) = (chain, &self.certificates) else {
+            return Ok(None);
+        };
+        let fingerprint = certificates
+            .check(&chain, now)
+            .map_err(|problem| AuthError::Certificate(problem.to_string()))?;
+        let owner = self
+            .store
+            .certificate_owner(fingerprint.as_bytes())
+            .await?
+            .ok_or(AuthError::Unbound)?;
+        Ok(Some(owner.into()))
     }
 }
 

@@ -41,6 +41,12 @@ pub enum StoreError {
     /// A stored value no longer reads as the domain expects.
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// The database's file or directory could not be made.
+    #[error("cannot create {}", path.display())]
+    Create {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

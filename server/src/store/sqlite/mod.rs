@@ -17,6 +17,7 @@ mod submit;
 
 use std::{
     collections::HashMap,
+    path::{Path, PathBuf},
     str::FromStr,
     sync::{Arc, PoisonError},
     time::Duration,
@@ -40,7 +41,7 @@ use relais_core::{
     sla::{Calendar, CalendarConfig, Calendars, SlaPolicy, TargetKind, report::CaseFigures},
 };
 use sqlx::{
-    Connection as _, QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool,
+    ConnectOptions as _, Connection as _, QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool,
     sqlite::{
         SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
     },
@@ -55,7 +56,10 @@ use super::{
     StoreResult, Submission, Submitted, TokenInfo, Updated,
     page::{Cursor, paginate},
 };
-use crate::events::EventBus;
+use crate::{
+    events::EventBus,
+    files::{self, Secrecy},
+};
 
 const DEFAULT_CASE_PAGE: u32 = 50;
 const DEFAULT_DIRECTORY_PAGE: u32 = 100;
@@ -81,6 +85,8 @@ struct Inner {
     calendars: std::sync::RwLock<HashMap<OrganisationId, CalendarConfig>>,
     reader: SqlitePool,
     events: EventBus,
+    /// The database file; `None` for a database in memory.
+    file: Option<PathBuf>,
     _checkpointer: checkpoint::Checkpointer,
 }
 
@@ -100,6 +106,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        let file = database_file(&options);
+        if let Some(file) = &file {
+            create_private(file)?;
+        }
         // The writer reads what it changes: a larger page cache than
         // SQLite's 2 MiB keeps a big store's hot pages in memory.
         let writer_options = options
@@ -128,9 +138,52 @@ impl SqliteStore {
                 calendars: std::sync::RwLock::default(),
                 reader,
                 events,
+                file,
                 _checkpointer: checkpointer,
             }),
         })
+    }
+
+    /// The files the database lives in: the database itself, and SQLite's
+    /// write-ahead log and its index beside it. None in memory.
+    pub fn files(&self) -> Vec<PathBuf> {
+        let Some(file) = &self.inner.file else {
+            return Vec::new();
+        };
+        let beside = |suffix: &str| {
+            let mut name = file.clone().into_os_string();
+            name.push(suffix);
+            PathBuf::from(name)
+        };
+        vec![file.clone(), beside("-wal"), beside("-shm")]
+    }
+}
+
+/// The file of the database `options` open; `None` for one in memory.
+fn database_file(options: &SqliteConnectOptions) -> Option<PathBuf> {
+    let in_memory = options
+        .to_url_lossy()
+        .query_pairs()
+        .any(|(key, value)| key == "mode" && value == "memory");
+    (!in_memory).then(|| options.get_filename().to_owned())
+}
+
+/// Creates a missing database file, empty (which SQLite takes for a new
+/// database), for its owner only, and its directory likewise when that is
+/// missing too. SQLite would create it with the umask's permissions (0644,
+/// usually), and gives the `-wal` and `-shm` files it makes later the
+/// database file's permissions. An existing file is left as it is.
+fn create_private(file: &Path) -> StoreResult<()> {
+    let failed = |path: &Path| {
+        let path = path.to_owned();
+        move |source| StoreError::Create { path, source }
+    };
+    if let Some(directory) = file.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        files::create_private_dir_all(directory).map_err(failed(directory))?;
+    }
+    match files::create_new(file, Secrecy::Secret) {
+        Err(error) if error.kind() != std::io::ErrorKind::AlreadyExists => Err(failed(file)(error)),
+        _ => Ok(()),
     }
 }
 
