@@ -251,3 +251,38 @@ fn json_is_the_report() {
     );
     assert_eq!(first["value"], "295109912611199");
 }
+
+/// No byte a terminal would obey (escape sequences, bells, NUL…): only
+/// line feeds among the control characters.
+fn assert_printable(run: &Run) {
+    let output = run.raw_output();
+    let text = String::from_utf8_lossy(&output);
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn values_are_quoted_short_and_visible() {
+    // A name that is 1,500 characters of garbage, with a terminal escape.
+    let garbage = format!("\u{1b}[2J{}", "\u{7}x".repeat(750));
+    let text = format!(
+        "{HEADER}\nKOVALENKO;{garbage};F;14/10/1995;7512345601;12 rue Oberkampf;75011;Paris;;;\n"
+    );
+    let (_dir, path) = file("garbage.csv", text.as_bytes());
+    for args in [&[][..], &["-q"], &["--json"]] {
+        let mut all = vec![path.as_str()];
+        all.extend_from_slice(args);
+        let run = validate(&all);
+        run.failed();
+        assert_printable(&run);
+        assert!(run.stdout().len() < 2_500, "{}", run.stdout());
+    }
+    let quiet = validate(&[&path, "-q"]).stdout();
+    assert!(
+        quiet.starts_with("row 2: prenoms \"\\u{1b}[2J\\u{7}x\\u{7}x"),
+        "{quiet}"
+    );
+    assert!(quiet.contains("… (1504 characters)\": "), "{quiet}");
+}

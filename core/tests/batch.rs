@@ -332,6 +332,68 @@ fn a_file_mixing_encodings_stops_where_it_changes() {
     );
 }
 
+fn check_bytes(bytes: Vec<u8>) -> Report {
+    validate(&bytes[..], &BatchOptions::default(), now(), 50)
+}
+
+#[test]
+fn a_header_of_garbage_is_refused_in_a_few_short_lines() {
+    // Text, but not an affiliation file's header: dozens of long cells.
+    // (A control character would make it no text at all.)
+    let cell = format!("\u{202e}{}", "colonne inconnue ".repeat(10));
+    let mut text = vec![cell; 40].join(";");
+    text.push_str("\nKOVALENKO;Olena\n");
+    let error = check_bytes(text.into_bytes()).file_error.unwrap();
+    let message = error.to_string();
+    assert!(
+        message.starts_with(
+            "the header row is not usable: unknown column \"\\u{202e}colonne inconnue colonne"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("… (170 characters)\" (column A)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("; and 32 more unknown columns; missing required column nom"),
+        "{message}"
+    );
+    assert!(message.len() < 1_500, "{} bytes: {message}", message.len());
+    assert!(!message.contains('\u{202e}'), "{message}");
+}
+
+#[test]
+fn row_issues_quote_values_short_and_visible() {
+    let long = format!("Olena{}", "\u{7}x".repeat(750));
+    let text = format!(
+        "nom;prenoms;date_naissance;numero_agdref;adresse;code_postal;commune;\n\
+         KOVALENKO;{long};14/10/1995;7512345601;12 rue Oberkampf;75011;Paris;\u{202e}{long}\n"
+    );
+    let report = check_bytes(text.into_bytes());
+    let values: Vec<&str> = report
+        .first_errors
+        .iter()
+        .map(|listed| listed.issue.value.as_str())
+        .collect();
+    assert_eq!(values.len(), 2, "{:#?}", report.first_errors);
+    for value in values {
+        assert!(
+            value.ends_with("… (1505 characters)") || value.ends_with("… (1506 characters)"),
+            "{value}"
+        );
+        assert!(value.chars().count() < 90, "{value}");
+        assert!(!value.chars().any(char::is_control), "{value}");
+        assert!(value.contains("\\u{7}"), "{value}");
+    }
+    assert!(
+        report.first_errors[1]
+            .issue
+            .value
+            .starts_with("\\u{202e}Olena")
+    );
+}
+
 #[test]
 fn a_utf8_file_with_a_bom_and_semicolons() {
     let mut reader = BatchReader::new(fixture("utf8-bom.csv"), &BatchOptions::default()).unwrap();

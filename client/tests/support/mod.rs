@@ -56,6 +56,11 @@ impl Run {
         String::from_utf8_lossy(&self.output.stderr).into_owned()
     }
 
+    /// Stdout and stderr as written, to look for bytes a terminal would obey.
+    pub(crate) fn raw_output(&self) -> Vec<u8> {
+        [&self.output.stdout[..], &self.output.stderr[..]].concat()
+    }
+
     pub(crate) fn code(&self) -> Option<i32> {
         self.output.status.code()
     }

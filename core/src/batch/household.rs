@@ -27,7 +27,7 @@ use crate::{
         DependantDraft, DomiciliationDraft, Residence, ResidenceDraft, Situation,
     },
     org::OrganisationId,
-    text::limits,
+    text::{excerpt, limits},
 };
 
 /// At most one demandeur and as many dependants as a case holds.
@@ -96,10 +96,7 @@ impl Household {
     }
 
     fn label(&self) -> String {
-        match &self.foyer {
-            Some(foyer) => format!("household {foyer}"),
-            None => format!("the household of row {}", self.main.row),
-        }
+        label(self.foyer.as_deref(), self.main.row)
     }
 
     pub fn subject(&self) -> String {
@@ -375,10 +372,7 @@ impl HouseholdGrouper {
         let foyer = group[0].foyer.clone();
         let first = group[0].row;
         let last = group[group.len() - 1].row;
-        let label = match &foyer {
-            Some(foyer) => format!("household {foyer}"),
-            None => format!("the household of row {first}"),
-        };
+        let label = label(foyer.as_deref(), first);
         let mut issues: Vec<HouseholdIssue> = Vec::new();
         if incomplete {
             issues.push(HouseholdIssue {
@@ -480,12 +474,12 @@ impl HouseholdGrouper {
             let mut result = self.outcomes(group, &[], None);
             for row in &mut result.rows {
                 if row.errors.is_empty() {
-                    row.errors.push(RowIssue {
-                        column: self.header().name(Column::Foyer).to_owned(),
-                        value: row.foyer.clone().unwrap_or_default(),
-                        reason: reason.clone(),
-                        kind: IssueKind::HouseholdMemberRejected,
-                    });
+                    row.errors.push(RowIssue::new(
+                        self.header().name(Column::Foyer),
+                        row.foyer.as_deref().unwrap_or_default(),
+                        reason.clone(),
+                        IssueKind::HouseholdMemberRejected,
+                    ));
                 }
             }
             return result;
@@ -527,15 +521,15 @@ impl HouseholdGrouper {
                 let mut errors = row.errors;
                 for issue in issues {
                     let value = match issue.column {
-                        Column::Lien => row.lien_cell.clone(),
-                        _ => row.foyer.clone().unwrap_or_default(),
+                        Column::Lien => row.lien_cell.as_str(),
+                        _ => row.foyer.as_deref().unwrap_or_default(),
                     };
-                    errors.push(RowIssue {
-                        column: header.name(issue.column).to_owned(),
+                    errors.push(RowIssue::new(
+                        header.name(issue.column),
                         value,
-                        reason: issue.reason.clone(),
-                        kind: issue.kind,
-                    });
+                        issue.reason.clone(),
+                        issue.kind,
+                    ));
                 }
                 RowOutcome {
                     row: row.row,
@@ -550,6 +544,15 @@ impl HouseholdGrouper {
             rows,
             household,
         }
+    }
+}
+
+/// How reasons name a household: by its `foyer`, quoted short since a
+/// rejected row's may be anything, or by its first row.
+fn label(foyer: Option<&str>, first: u64) -> String {
+    match foyer {
+        Some(foyer) => format!("household {}", excerpt(foyer)),
+        None => format!("the household of row {first}"),
     }
 }
 

@@ -25,6 +25,7 @@ use std::{fmt, io::Read};
 
 use jiff::Timestamp;
 
+use columns::LISTED_HEADERS;
 pub use columns::{Column, ColumnProblem, Header};
 pub use date::parse_date;
 pub use encoding::Encoding;
@@ -100,14 +101,26 @@ struct ColumnProblems<'a>(&'a [ColumnProblem]);
 
 impl fmt::Display for ColumnProblems<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the header row is not usable: ")?;
-        for (i, problem) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str("; ")?;
+        let is_unknown = |p: &ColumnProblem| matches!(p, ColumnProblem::Unknown { .. });
+        let unknown = self.0.iter().filter(|p| is_unknown(p)).count();
+        let mut parts: Vec<String> = Vec::new();
+        let mut unknown_seen = 0;
+        for problem in self.0 {
+            if is_unknown(problem) {
+                unknown_seen += 1;
+                if unknown_seen > LISTED_HEADERS {
+                    if unknown_seen == LISTED_HEADERS + 1 {
+                        parts.push(format!(
+                            "and {} more unknown columns",
+                            unknown - LISTED_HEADERS
+                        ));
+                    }
+                    continue;
+                }
             }
-            problem.fmt(f)?;
+            parts.push(problem.to_string());
         }
-        Ok(())
+        write!(f, "the header row is not usable: {}", parts.join("; "))
     }
 }
 
