@@ -169,6 +169,15 @@ pub(crate) fn letters(position: usize) -> String {
     String::from_utf8(out).expect("ASCII letters")
 }
 
+/// A cell's column as messages name it: `column B`, or `column B (Prénoms)`
+/// with the header (already quoted short) when it has one.
+pub(crate) fn cell_label(position: usize, header: Option<&str>) -> String {
+    match header {
+        Some(header) if !header.is_empty() => format!("column {} ({header})", letters(position)),
+        _ => format!("column {}", letters(position)),
+    }
+}
+
 /// How many unknown columns, or headers of one column, a message lists: a
 /// header row of a file that is not an affiliation file can have hundreds,
 /// and the missing columns listed after them say more.

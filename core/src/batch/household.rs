@@ -10,7 +10,7 @@
 use std::{
     collections::{HashMap, VecDeque},
     fmt::Write as _,
-    io::Read,
+    io::{Read, Seek},
 };
 
 use jiff::Timestamp;
@@ -581,6 +581,21 @@ pub struct HouseholdReader<R: Read> {
     finished: bool,
 }
 
+impl<R: Read + Seek> HouseholdReader<R> {
+    /// Decides the file's encoding and reads its header (see
+    /// [`BatchReader::new`]), and gets ready to check rows at `now`.
+    pub fn open(
+        source: R,
+        options: &BatchOptions,
+        now: Timestamp,
+    ) -> Result<HouseholdReader<R>, FileError> {
+        Ok(HouseholdReader::new(
+            BatchReader::new(source, options)?,
+            now,
+        ))
+    }
+}
+
 impl<R: Read> HouseholdReader<R> {
     /// Checks rows at instant `now`.
     pub fn new(rows: BatchReader<R>, now: Timestamp) -> HouseholdReader<R> {
@@ -591,18 +606,6 @@ impl<R: Read> HouseholdReader<R> {
             ready: VecDeque::new(),
             finished: false,
         }
-    }
-
-    /// Reads the header (see [`BatchReader::new`]) and gets ready to check rows at `now`.
-    pub fn open(
-        source: R,
-        options: &BatchOptions,
-        now: Timestamp,
-    ) -> Result<HouseholdReader<R>, FileError> {
-        Ok(HouseholdReader::new(
-            BatchReader::new(source, options)?,
-            now,
-        ))
     }
 
     pub fn header(&self) -> &Header {
@@ -674,7 +677,7 @@ mod tests {
 
     fn read(lines: &[String]) -> Vec<Result<HouseholdResult, FileError>> {
         let text = format!("{HEADER}\n{}\n", lines.join("\n"));
-        HouseholdReader::open(text.as_bytes(), &BatchOptions::default(), now())
+        HouseholdReader::open(std::io::Cursor::new(text), &BatchOptions::default(), now())
             .unwrap()
             .collect()
     }
@@ -796,7 +799,7 @@ mod tests {
             Kovalenko;Olena;F;14/10/1995;ua;01 2345 6789;12 rue Oberkampf;75011;Paris;\
             +380 44 123 4567;Olena@Example.ORG;UK;7951099126111\n";
         let mut results: Vec<HouseholdResult> =
-            HouseholdReader::open(text.as_bytes(), &BatchOptions::default(), now())
+            HouseholdReader::open(std::io::Cursor::new(text), &BatchOptions::default(), now())
                 .unwrap()
                 .map(Result::unwrap)
                 .collect();
@@ -969,7 +972,8 @@ mod tests {
     /// household came out.
     fn pushed(lines: &[String], incomplete: bool) -> Vec<(Option<u64>, HouseholdResult)> {
         let text = format!("{HEADER}\n{}\n", lines.join("\n"));
-        let reader = BatchReader::new(text.as_bytes(), &BatchOptions::default()).unwrap();
+        let reader =
+            BatchReader::new(std::io::Cursor::new(text), &BatchOptions::default()).unwrap();
         let mut grouper = HouseholdGrouper::new(reader.header().clone(), now());
         let mut out = Vec::new();
         for row in reader {
@@ -1078,7 +1082,8 @@ mod tests {
             dependant("Kovalenko", "F1", "enfant"),
             dependant("Kovalenko", "F1", "enfant"),
         );
-        let mut households = HouseholdReader::open(text.as_bytes(), &options, now()).unwrap();
+        let mut households =
+            HouseholdReader::open(std::io::Cursor::new(text), &options, now()).unwrap();
         assert!(households.next().unwrap().unwrap().household.is_some());
         let cut = households.next().unwrap().unwrap();
         assert!(cut.household.is_none());

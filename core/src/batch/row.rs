@@ -519,7 +519,8 @@ mod tests {
 
     fn check_line(line: &str) -> CheckedRow {
         let text = format!("{HEADER}\n{line}\n");
-        let mut reader = BatchReader::new(text.as_bytes(), &BatchOptions::default()).unwrap();
+        let mut reader =
+            BatchReader::new(std::io::Cursor::new(text), &BatchOptions::default()).unwrap();
         let raw = reader.next().unwrap().unwrap();
         check_row(&raw, reader.header(), now())
     }

@@ -1,9 +1,11 @@
 //! `relais batch send FILE`: a prefecture affiliation file sent to the
 //! server row by row, its answers written to a results file as they come.
 //!
-//! The file is read twice and never held whole: once to count its rows,
-//! find its SHA-256 and stop at a file error before anything is sent, then
-//! again to send the rows while the server answers.
+//! The file is read three times and never held whole, and nothing is sent
+//! before the whole file has been read: once to decide its encoding
+//! (`relais_core::batch::detect_encoding`, as `relais batch validate` does)
+//! and find its SHA-256, once to count its rows and stop at any other file
+//! error, then again to send the rows while the server answers.
 
 use std::{
     ffi::OsString,
@@ -16,7 +18,10 @@ use std::{
 use clap::Args;
 use relais_client::{RelaisClient, collect_pages, pb};
 use relais_core::{
-    batch::{BatchOptions, BatchReader, Column, FileError, Header, RawRow},
+    batch::{
+        BatchLimits, BatchOptions, BatchReader, Column, Encoding, FileError, Header, RawRow,
+        detect_encoding,
+    },
     request_id::RequestId,
 };
 use serde::Serialize;
@@ -61,10 +66,11 @@ fn request_id(text: &str) -> Result<String, String> {
     RequestId::parse(text).map(|id| id.as_str().to_owned())
 }
 
-/// What the first reading found.
+/// What the readings before the send found.
 #[derive(Debug)]
 struct Scan {
     sha256: String,
+    encoding: Encoding,
     rows: u64,
     header: Header,
     separator: char,
@@ -186,7 +192,12 @@ pub(crate) async fn run(ctx: &Context, args: SendArgs) -> Result<(), Failure> {
         sha256: scan.sha256.clone(),
         row_count: i64::try_from(scan.rows).unwrap_or(i64::MAX),
     };
-    let (rows, fed) = feed(args.file.clone(), options, scan.sha256.clone());
+    let (rows, fed) = feed(
+        args.file.clone(),
+        scan.encoding,
+        options.limits,
+        scan.sha256.clone(),
+    );
     let mut summary = Summary {
         file: name.clone(),
         request_id: request_id.clone(),
@@ -474,11 +485,17 @@ fn file_error(name: &str, error: &FileError) -> Failure {
         .with_hint("nothing was sent: fix the file, then send it again")
 }
 
-/// The first reading: the SHA-256 and the row count, and every file error
-/// found before a single row leaves.
+/// The readings before the send: the encoding, decided from the whole file,
+/// and its SHA-256; then the row count, and every file error found before a
+/// single row leaves.
 fn scan(path: &Path, options: &BatchOptions, name: &str) -> Result<Scan, Failure> {
     let mut hashed = Hashing::new(open(path)?);
-    let mut reader = BatchReader::new(&mut hashed, options).map_err(|e| file_error(name, &e))?;
+    let encoding = detect_encoding(&mut hashed, options).map_err(|e| file_error(name, &e))?;
+    let sha256 = hashed
+        .finish()
+        .map_err(|e| file_error(name, &FileError::Io(e.to_string())))?;
+    let mut reader = BatchReader::in_encoding(open(path)?, encoding, options.limits)
+        .map_err(|e| file_error(name, &e))?;
     let mut rows = 0u64;
     let mut stray: Option<(u64, String)> = None;
     let mut stray_rows = 0u64;
@@ -515,11 +532,9 @@ fn scan(path: &Path, options: &BatchOptions, name: &str) -> Result<Scan, Failure
             format!("{name}: the file has no rows after its header: nothing to send"),
         ));
     }
-    let sha256 = hashed
-        .finish()
-        .map_err(|e| file_error(name, &FileError::Io(e.to_string())))?;
     Ok(Scan {
         sha256,
+        encoding,
         rows,
         header,
         separator,
@@ -532,7 +547,8 @@ fn scan(path: &Path, options: &BatchOptions, name: &str) -> Result<Scan, Failure
 /// waiting for it.
 fn feed(
     path: PathBuf,
-    options: BatchOptions,
+    encoding: Encoding,
+    limits: BatchLimits,
     sha256: String,
 ) -> (
     mpsc::Receiver<pb::AffiliationRow>,
@@ -541,20 +557,22 @@ fn feed(
     let (rows, receiver) = mpsc::channel(ROWS_AHEAD);
     let (outcome, fed) = oneshot::channel();
     thread::spawn(move || {
-        let _ = outcome.send(read_rows(&path, &options, &sha256, &rows));
+        let _ = outcome.send(read_rows(&path, encoding, limits, &sha256, &rows));
     });
     (receiver, fed)
 }
 
 fn read_rows(
     path: &Path,
-    options: &BatchOptions,
+    encoding: Encoding,
+    limits: BatchLimits,
     sha256: &str,
     rows: &mpsc::Sender<pb::AffiliationRow>,
 ) -> Result<(), String> {
     let file = fs::File::open(path).map_err(|e| format!("cannot read it again: {e}"))?;
     let mut hashed = Hashing::new(file);
-    let reader = BatchReader::new(&mut hashed, options).map_err(|e| e.to_string())?;
+    let reader =
+        BatchReader::in_encoding(&mut hashed, encoding, limits).map_err(|e| e.to_string())?;
     for row in reader {
         let row = row.map_err(|e| e.to_string())?;
         if rows.blocking_send(affiliation_row(&row)).is_err() {
