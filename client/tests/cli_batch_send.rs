@@ -2,7 +2,8 @@
 //! prefecture's file of 10,000 rows sent, answered row by row into a
 //! results file, and sent again without creating anything; files refused
 //! before anything leaves; a send cut off halfway and finished by sending
-//! the file again.
+//! the file again; a file whose rows were rejected sent again under a new
+//! request id once the cause is fixed.
 
 mod support;
 
@@ -15,6 +16,7 @@ use relais_client::{collect_pages, pb};
 use relais_tests::{
     User, World,
     affiliations::{BAD_NIR, generate},
+    create_org,
 };
 use serde_json::Value;
 use support::{Run, field, relais};
@@ -532,6 +534,83 @@ async fn a_file_mixing_encodings_is_refused_before_anything_is_sent() {
         ),
         ("LEFÈVRE", "Hélène")
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_rejected_for_want_of_a_fund_is_judged_again_under_a_new_request_id() {
+    let world = World::new().await;
+    let desk = world.prefecture_desk().await;
+    // Olena lives in Paris; Iryna in Marseille, where no fund is set up yet.
+    let text = format!(
+        "{HEADER}\n\
+         KOVALENKO;Olena;14/10/1995;7512345601;12 rue Oberkampf;75011;Paris\n\
+         MELNYK;Iryna;30/06/1990;7512345602;3 rue de la République;13002;Marseille\n"
+    );
+    let (_dir, path) = write_file("affiliations.csv", text);
+    let file = path.display().to_string();
+    let first = send(&world, &desk, &[&file]);
+    let stderr = first.failed();
+    assert!(
+        stderr.contains("send it again with a new --request-id"),
+        "the way out is said: {stderr}"
+    );
+    let stdout = first.stdout();
+    assert_eq!(
+        (count(&stdout, "Accepted"), count(&stdout, "Rejected")),
+        (1, 1)
+    );
+    let olena = read_results(&results_path(&path))[0][2].to_owned();
+    assert!(olena.starts_with("R-"), "{olena}");
+
+    create_org(
+        &world.admin,
+        "CPAM des Bouches-du-Rhône",
+        pb::OrganisationKind::Cpam,
+        "13",
+    )
+    .await;
+    // The same request id resumes the same batch: its answers stand.
+    let replayed = send(&world, &desk, &[&file, "--json"]);
+    replayed.failed();
+    assert_eq!(replayed.json()["replayed"], 2);
+    assert_eq!(replayed.json()["rejected"], 1);
+
+    // A new request id: a new batch, every row judged again.
+    let retry = send(&world, &desk, &[&file, "--request-id", "retry-1", "--json"]);
+    retry.ok();
+    let summary = retry.json();
+    assert_eq!(summary["request_id"], "retry-1");
+    assert_eq!(
+        (
+            summary["duplicates"].as_u64(),
+            summary["accepted"].as_u64(),
+            summary["rejected"].as_u64(),
+            summary["replayed"].as_u64(),
+            summary["cases"].as_u64()
+        ),
+        (Some(1), Some(1), Some(0), Some(0), Some(1))
+    );
+    let results = read_results(&results_path(&path));
+    assert_eq!(
+        (&results[0][1], &results[0][2]),
+        ("duplicate", olena.as_str()),
+        "Olena's household is a duplicate of its own case"
+    );
+    assert_eq!(&results[1][1], "accepted");
+    assert_eq!(cases_of(&desk).await.len(), 2);
+
+    // Shown by the request id given, beside the first batch of the file.
+    let shown = batch(&world, &desk, &["show", "retry-1"]).ok();
+    assert_eq!(field(&shown, "Request id"), "retry-1");
+    assert_eq!(
+        field(&shown, "Batch"),
+        summary["batch_id"].as_str().unwrap()
+    );
+    assert_eq!(field(&shown, "Duplicates"), "1");
+    assert_eq!(field(&shown, "Rejected"), "0");
+    let batches = batches_of(&desk).await;
+    assert_eq!(batches.len(), 2);
+    assert_eq!(batches[0].sha256, batches[1].sha256);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -16,7 +16,7 @@ use std::{
 };
 
 use clap::Args;
-use relais_client::{RelaisClient, collect_pages, pb};
+use relais_client::{RelaisClient, pb};
 use relais_core::{
     batch::{
         BatchLimits, BatchOptions, BatchReader, Column, Encoding, FileError, Header, RawRow,
@@ -40,9 +40,6 @@ use crate::cli::{
 /// Rows read ahead of the upload: enough to keep the connection busy, few
 /// enough that memory does not grow with the file.
 const ROWS_AHEAD: usize = 512;
-/// How many of the organisation's batches to look through for one sent
-/// under another request id: a file is sent again soon after, if ever.
-const RECENT_BATCHES: usize = 500;
 
 #[derive(Debug, Args)]
 pub(crate) struct SendArgs {
@@ -54,7 +51,10 @@ pub(crate) struct SendArgs {
     #[arg(long, value_enum)]
     encoding: Option<EncodingArg>,
     /// The batch's request id [default: `file-` and the start of the file's
-    /// SHA-256, the same each time the same file is sent].
+    /// SHA-256, the same each time the same file is sent]. The same request
+    /// id resumes a send; a new one sends the file as a new batch, whose
+    /// rows are all judged again (households already stored come back as
+    /// duplicates of their cases).
     #[arg(long, value_name = "ID", value_parser = request_id)]
     request_id: Option<String>,
     /// Where to write each row's result [default: FILE.results.csv].
@@ -99,6 +99,9 @@ struct Summary {
     replayed: u64,
     /// Cases created by earlier sends, for the replayed rows.
     replayed_cases: u64,
+    /// `--request-id` was given: resuming the send needs it again.
+    #[serde(skip)]
+    request_id_given: bool,
 }
 
 impl Summary {
@@ -204,6 +207,7 @@ pub(crate) async fn run(ctx: &Context, args: SendArgs) -> Result<(), Failure> {
         sha256: scan.sha256.clone(),
         results_file: results_path.display().to_string(),
         rows: scan.rows,
+        request_id_given: args.request_id.is_some(),
         ..Summary::default()
     };
     let mut progress = Progress::new(scan.rows, quiet);
@@ -252,7 +256,7 @@ pub(crate) async fn run(ctx: &Context, args: SendArgs) -> Result<(), Failure> {
         .with_hint(resend_hint(&summary, kept.as_deref())));
     }
 
-    if let Some(batch) = find_batch(&client, &request_id, &scan.sha256).await {
+    if let Some(batch) = find_batch(&client, &request_id).await {
         summary.batch_id = batch.id;
     }
     ctx.out.response(
@@ -276,6 +280,12 @@ pub(crate) async fn run(ctx: &Context, args: SendArgs) -> Result<(), Failure> {
                 plural(summary.rows, "row was", "rows were"),
                 summary.results_file
             ),
+        )
+        .with_hint(
+            "fix the rows and send the file again; if the file was right and the cause is \
+             fixed elsewhere (a fund now serves the département), send it again with a new \
+             --request-id: its rows are judged again, and households already stored come back \
+             as duplicates of their cases",
         );
         // The summary printed holds it; a second JSON document would make
         // stdout unparsable.
@@ -366,8 +376,13 @@ fn resend_hint(summary: &Summary, kept: Option<&Path>) -> String {
         ),
         _ => String::new(),
     };
+    let same_id = if summary.request_id_given {
+        format!(" with --request-id {}", summary.request_id)
+    } else {
+        String::new()
+    };
     format!(
-        "{answered}send the same file again to finish: rows already stored are answered again, never stored twice"
+        "{answered}send the same file again{same_id} to finish: rows already stored are answered again, never stored twice"
     )
 }
 
@@ -407,34 +422,18 @@ fn human(summary: &Summary) -> String {
     fields.render("")
 }
 
-/// The batch the server filed this send under: by its request id, or, when
-/// the same file came earlier under another request id, by its SHA-256.
-/// Only to name it in the summary: the send is over whatever happens here.
-async fn find_batch(client: &RelaisClient, request_id: &str, sha256: &str) -> Option<pb::Batch> {
-    let by_id = client
+/// The batch the server filed this send under, to name it in the summary:
+/// the send is over whatever happens here.
+async fn find_batch(client: &RelaisClient, request_id: &str) -> Option<pb::Batch> {
+    client
         .get_batch(pb::GetBatchRequest {
             batch_id: request_id.to_owned(),
             page_size: 1,
             page_token: String::new(),
         })
-        .await;
-    match by_id {
-        Ok(found) => found.batch,
-        Err(status) if status.code() == Code::NotFound => {
-            let recent = collect_pages(
-                pb::ListBatchesRequest::default(),
-                RECENT_BATCHES,
-                |request| async {
-                    let page = client.list_batches(request).await?;
-                    Ok((page.batches, page.next_page_token))
-                },
-            )
-            .await
-            .ok()?;
-            recent.into_iter().find(|batch| batch.sha256 == sha256)
-        }
-        Err(_) => None,
-    }
+        .await
+        .ok()
+        .and_then(|found| found.batch)
 }
 
 /// Whether two paths name one file (the second may not exist yet).
