@@ -8,7 +8,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use support::{Run, field, relais_with};
+use support::{Run, field, relais_with, relais_with_stdin};
 
 /// Port 9 (discard): nothing listens there on a test machine.
 const NOWHERE: &str = "http://127.0.0.1:9";
@@ -22,6 +22,20 @@ fn validate(args: &[&str]) -> Run {
             ("RELAIS_CA_CERT", "/nonexistent/relais/ca.pem"),
         ],
         &all,
+    )
+}
+
+/// `relais batch validate -`, the file on stdin.
+fn validate_stdin(args: &[&str], input: &[u8]) -> Run {
+    let mut all = vec!["batch", "validate", "-"];
+    all.extend_from_slice(args);
+    relais_with_stdin(
+        &[
+            ("RELAIS_URL", NOWHERE),
+            ("RELAIS_CA_CERT", "/nonexistent/relais/ca.pem"),
+        ],
+        &all,
+        input,
     )
 }
 
@@ -250,4 +264,163 @@ fn json_is_the_report() {
         )
     );
     assert_eq!(first["value"], "295109912611199");
+}
+
+/// A valid row in Paris, then a row whose address opens a quotation mark
+/// that nothing closes (column F).
+fn open_quote_in_last_row() -> String {
+    format!(
+        "{HEADER}\n\
+         KOVALENKO;Olena;F;14/10/1995;7512345601;12 rue Oberkampf;75011;Paris;;;\n\
+         MELNYK;Oleksandr;M;07/02/1979;6912345670;\"8 rue de l'Église;69003;Lyon;;;\n"
+    )
+}
+
+#[test]
+fn an_open_quote_in_the_last_row_is_a_file_error_where_it_opens() {
+    let (_dir, path) = file("open-quote.csv", open_quote_in_last_row().as_bytes());
+    let run = validate(&[&path]);
+    let stderr = run.failed();
+    assert_eq!(
+        run.stdout(),
+        "",
+        "no row is judged, the valid one least of all"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "{path}: row 3, column F: the quotation mark that opens this value is never closed"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("row 2"), "{stderr}");
+}
+
+/// UTF-8, but for one Windows-1252 byte on row 2 ("Olenaï").
+fn utf8_with_a_stray_byte() -> Vec<u8> {
+    let mut bytes = format!("{HEADER}\nKOVALENKO;Olena").into_bytes();
+    bytes.push(0xEF);
+    bytes.extend_from_slice(
+        ";F;14/10/1995;7512345601;12 rue Oberkampf;75011;Paris;;;\n\
+         SHEVCHENKO;Iryna;F;1988-03-21;9412345678;5 allée des Érables;94000;Créteil;;;\n"
+            .as_bytes(),
+    );
+    bytes
+}
+
+#[test]
+fn a_file_mixing_encodings_is_refused_naming_the_first_row_not_in_utf8() {
+    // Read from its start, this file was Windows-1252: "allÃ©e des Ã‰rables".
+    let (_dir, path) = file("stray-byte.csv", &utf8_with_a_stray_byte());
+    let run = validate(&[&path]);
+    let stderr = run.failed();
+    assert_eq!(run.stdout(), "");
+    assert!(
+        stderr.contains(&format!(
+            "{path}: row 2, column B (prenoms): the text is not UTF-8, while the file has UTF-8 text too (first on row 3): the file mixes encodings"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--encoding"), "{stderr}");
+
+    // Begun in Windows-1252, continued in UTF-8 (a row pasted from another
+    // export): the header is the first text that is not UTF-8.
+    let demandeur = "LEFÈVRE;Hélène;03/05/1990;7512345601;3 rue du Sacré-Cœur;75018;Paris;Hélène LEFÈVRE;demandeur\r\n";
+    let mut bytes = windows_1252(demandeur);
+    bytes.extend_from_slice(
+        "GARÇON;Noël;25/12/1984;9412345678;12 avenue de l'Église;94000;Créteil;;\r\n".as_bytes(),
+    );
+    let (_dir, path) = file("pasted.csv", &bytes);
+    let stderr = validate(&[&path]).failed();
+    assert!(
+        stderr.contains("row 1, column B: the text is not UTF-8, while the file has UTF-8 text too (first on row 3): the file mixes encodings"),
+        "{stderr}"
+    );
+    // Forced, the encoding is obeyed: the user knows best.
+    let forced = validate(&[&path, "--encoding", "windows-1252"]);
+    assert_eq!(field(&forced.ok(), "Encoding"), "Windows-1252 (forced)");
+}
+
+#[test]
+fn stdin_is_read_whole_before_it_is_judged() {
+    let sample = std::fs::read(sample()).unwrap();
+    let stdout = validate_stdin(&[], &sample).ok();
+    assert_eq!(field(&stdout, "File"), "stdin");
+    assert_eq!(field(&stdout, "Rows"), "12");
+    let run = validate_stdin(&[], &utf8_with_a_stray_byte());
+    let stderr = run.failed();
+    assert!(
+        stderr.contains("stdin: row 2, column B (prenoms): the text is not UTF-8"),
+        "{stderr}"
+    );
+}
+
+/// No byte a terminal would obey (escape sequences, bells, NUL…): only
+/// line feeds among the control characters.
+fn assert_printable(run: &Run) {
+    let output = run.raw_output();
+    let text = String::from_utf8_lossy(&output);
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn a_binary_file_gets_a_short_readable_error() {
+    // A PNG image sent instead of the CSV export, and bytes of no known kind.
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x04\0\0\0\x03\0\x08\x06".to_vec();
+    let mut state: u32 = 0x9E37_79B9;
+    let noise: Vec<u8> = (0..4_000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state.to_le_bytes()[1]
+        })
+        .collect();
+    png.extend_from_slice(&noise);
+    for (name, bytes, what) in [
+        (
+            "photo.csv",
+            &png,
+            "this is not a CSV text file but a PNG image",
+        ),
+        (
+            "noise.csv",
+            &noise,
+            "this is not a CSV text file: row 1 holds bytes no text holds",
+        ),
+    ] {
+        let (_dir, path) = file(name, bytes);
+        let run = validate(&[&path]);
+        let stderr = run.failed();
+        assert_eq!(run.stdout(), "");
+        assert!(stderr.contains(what), "{stderr}");
+        assert!(stderr.len() < 400, "{} bytes: {stderr}", stderr.len());
+        assert_printable(&run);
+    }
+}
+
+#[test]
+fn values_are_quoted_short_and_visible() {
+    // A name that is 1,500 characters of garbage, with a terminal escape.
+    let garbage = format!("\u{1b}[2J{}", "\u{7}x".repeat(750));
+    let text = format!(
+        "{HEADER}\nKOVALENKO;{garbage};F;14/10/1995;7512345601;12 rue Oberkampf;75011;Paris;;;\n"
+    );
+    let (_dir, path) = file("garbage.csv", text.as_bytes());
+    for args in [&[][..], &["-q"], &["--json"]] {
+        let mut all = vec![path.as_str()];
+        all.extend_from_slice(args);
+        let run = validate(&all);
+        run.failed();
+        assert_printable(&run);
+        assert!(run.stdout().len() < 2_500, "{}", run.stdout());
+    }
+    let quiet = validate(&[&path, "-q"]).stdout();
+    assert!(
+        quiet.starts_with("row 2: prenoms \"\\u{1b}[2J\\u{7}x\\u{7}x"),
+        "{quiet}"
+    );
+    assert!(quiet.contains("… (1504 characters)\": "), "{quiet}");
 }

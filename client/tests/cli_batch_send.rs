@@ -2,7 +2,8 @@
 //! prefecture's file of 10,000 rows sent, answered row by row into a
 //! results file, and sent again without creating anything; files refused
 //! before anything leaves; a send cut off halfway and finished by sending
-//! the file again.
+//! the file again; a file whose rows were rejected sent again under a new
+//! request id once the cause is fixed.
 
 mod support;
 
@@ -15,6 +16,7 @@ use relais_client::{collect_pages, pb};
 use relais_tests::{
     User, World,
     affiliations::{BAD_NIR, generate},
+    create_org,
 };
 use serde_json::Value;
 use support::{Run, field, relais};
@@ -24,7 +26,7 @@ use tokio::{
 };
 
 /// A file holding `text`, in a directory removed with the returned guard.
-fn write_file(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+fn write_file(name: &str, text: impl AsRef<[u8]>) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
     std::fs::write(&path, text).unwrap();
@@ -428,4 +430,210 @@ async fn a_send_cut_off_is_finished_by_sending_the_file_again() {
         generated.accepted_households,
         "each household exactly once"
     );
+}
+
+/// The organisation's batches, as the server lists them.
+async fn batches_of(user: &User) -> Vec<pb::Batch> {
+    user.client
+        .list_batches(pb::ListBatchesRequest::default())
+        .await
+        .unwrap()
+        .batches
+}
+
+/// Asserts that a send failed before anything left: no batch, no case, no
+/// results file.
+async fn assert_nothing_sent(desk: &User, path: &Path, stderr: &str) {
+    assert!(stderr.contains("nothing was sent"), "{stderr}");
+    assert!(batches_of(desk).await.is_empty());
+    assert!(cases_of(desk).await.is_empty());
+    assert!(!results_path(path).exists());
+}
+
+const HEADER: &str = "nom;prenoms;date_naissance;numero_agdref;adresse;code_postal;commune";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_with_a_quote_left_open_in_its_last_row_is_refused_before_anything_is_sent() {
+    let world = World::new().await;
+    let desk = world.prefecture_desk().await;
+    // Every attempt used to fail halfway, with `row.row_number "(row 2
+    // after row 2)"`, row 2 stored.
+    let text = format!(
+        "{HEADER}\n\
+         KOVALENKO;Olena;14/10/1995;7512345601;12 rue Oberkampf;75011;Paris\n\
+         MELNYK;Iryna;30/06/1990;7512345602;\"12 rue Oberkampf;75011;Paris\n"
+    );
+    let (_dir, path) = write_file("open-quote.csv", text);
+    let file = path.display().to_string();
+    let stderr = send(&world, &desk, &[&file]).failed();
+    assert!(
+        stderr.contains(&format!(
+            "{file}: row 3, column E: the quotation mark that opens this value is never closed"
+        )),
+        "{stderr}"
+    );
+    assert_nothing_sent(&desk, &path, &stderr).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_mixing_encodings_is_refused_before_anything_is_sent() {
+    let world = World::new().await;
+    let desk = world.prefecture_desk().await;
+    let row = |name: &[u8], agdref: &str| {
+        let mut row = name.to_vec();
+        row.extend_from_slice(
+            format!(";14/10/1995;{agdref};12 rue Oberkampf;75011;Paris\n").as_bytes(),
+        );
+        row
+    };
+
+    // UTF-8 but for one stray byte: read from its start, it used to be sent
+    // as Windows-1252, "Zoë" stored as "ZoÃ«".
+    let mut stray = format!("{HEADER}\n").into_bytes();
+    stray.extend(row(b"KOVALENKO;Olen\xe0", "7512345601"));
+    stray.extend(row("LEFÈVRE;Zoë".as_bytes(), "7512345602"));
+    let (_dir, path) = write_file("stray.csv", &stray);
+    let stderr = send(&world, &desk, &[&path.display().to_string()]).failed();
+    assert!(
+        stderr.contains("row 2, column B (prenoms): the text is not UTF-8, while the file has UTF-8 text too (first on row 3): the file mixes encodings"),
+        "{stderr}"
+    );
+    assert_nothing_sent(&desk, &path, &stderr).await;
+
+    // Windows-1252, then a row pasted in UTF-8.
+    let mut pasted = format!("{HEADER}\n").into_bytes();
+    pasted.extend(row(b"LEF\xc8VRE;H\xe9l\xe8ne", "7512345601"));
+    pasted.extend(row("LEFÈVRE;Zoë".as_bytes(), "7512345602"));
+    let (_dir, path) = write_file("pasted.csv", &pasted);
+    let stderr = send(&world, &desk, &[&path.display().to_string()]).failed();
+    assert!(
+        stderr.contains("row 2, column A (nom): the text is not UTF-8, while the file has UTF-8 text too (first on row 3)"),
+        "{stderr}"
+    );
+    assert_nothing_sent(&desk, &path, &stderr).await;
+
+    // A file all in Windows-1252 is sent, its names read right.
+    let mut windows = format!("{HEADER}\n").into_bytes();
+    windows.extend(row(b"LEF\xc8VRE;H\xe9l\xe8ne", "7512345601"));
+    let (_dir, path) = write_file("windows.csv", &windows);
+    send(&world, &desk, &[&path.display().to_string()]).ok();
+    let cases = cases_of(&desk).await;
+    assert_eq!(cases.len(), 1);
+    let case = desk
+        .client
+        .get_case(&cases[0].reference)
+        .await
+        .unwrap()
+        .case
+        .unwrap();
+    let beneficiary = case.beneficiary.unwrap();
+    assert_eq!(
+        (
+            beneficiary.last_name.as_str(),
+            beneficiary.first_names.as_str()
+        ),
+        ("LEFÈVRE", "Hélène")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_rejected_for_want_of_a_fund_is_judged_again_under_a_new_request_id() {
+    let world = World::new().await;
+    let desk = world.prefecture_desk().await;
+    // Olena lives in Paris; Iryna in Marseille, where no fund is set up yet.
+    let text = format!(
+        "{HEADER}\n\
+         KOVALENKO;Olena;14/10/1995;7512345601;12 rue Oberkampf;75011;Paris\n\
+         MELNYK;Iryna;30/06/1990;7512345602;3 rue de la République;13002;Marseille\n"
+    );
+    let (_dir, path) = write_file("affiliations.csv", text);
+    let file = path.display().to_string();
+    let first = send(&world, &desk, &[&file]);
+    let stderr = first.failed();
+    assert!(
+        stderr.contains("send it again with a new --request-id"),
+        "the way out is said: {stderr}"
+    );
+    let stdout = first.stdout();
+    assert_eq!(
+        (count(&stdout, "Accepted"), count(&stdout, "Rejected")),
+        (1, 1)
+    );
+    let olena = read_results(&results_path(&path))[0][2].to_owned();
+    assert!(olena.starts_with("R-"), "{olena}");
+
+    create_org(
+        &world.admin,
+        "CPAM des Bouches-du-Rhône",
+        pb::OrganisationKind::Cpam,
+        "13",
+    )
+    .await;
+    // The same request id resumes the same batch: its answers stand.
+    let replayed = send(&world, &desk, &[&file, "--json"]);
+    replayed.failed();
+    assert_eq!(replayed.json()["replayed"], 2);
+    assert_eq!(replayed.json()["rejected"], 1);
+
+    // A new request id: a new batch, every row judged again.
+    let retry = send(&world, &desk, &[&file, "--request-id", "retry-1", "--json"]);
+    retry.ok();
+    let summary = retry.json();
+    assert_eq!(summary["request_id"], "retry-1");
+    assert_eq!(
+        (
+            summary["duplicates"].as_u64(),
+            summary["accepted"].as_u64(),
+            summary["rejected"].as_u64(),
+            summary["replayed"].as_u64(),
+            summary["cases"].as_u64()
+        ),
+        (Some(1), Some(1), Some(0), Some(0), Some(1))
+    );
+    let results = read_results(&results_path(&path));
+    assert_eq!(
+        (&results[0][1], &results[0][2]),
+        ("duplicate", olena.as_str()),
+        "Olena's household is a duplicate of its own case"
+    );
+    assert_eq!(&results[1][1], "accepted");
+    assert_eq!(cases_of(&desk).await.len(), 2);
+
+    // Shown by the request id given, beside the first batch of the file.
+    let shown = batch(&world, &desk, &["show", "retry-1"]).ok();
+    assert_eq!(field(&shown, "Request id"), "retry-1");
+    assert_eq!(
+        field(&shown, "Batch"),
+        summary["batch_id"].as_str().unwrap()
+    );
+    assert_eq!(field(&shown, "Duplicates"), "1");
+    assert_eq!(field(&shown, "Rejected"), "0");
+    let batches = batches_of(&desk).await;
+    assert_eq!(batches.len(), 2);
+    assert_eq!(batches[0].sha256, batches[1].sha256);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_binary_file_is_refused_in_one_short_readable_line() {
+    let world = World::new().await;
+    let desk = world.prefecture_desk().await;
+    // An .xlsx workbook sent instead of its CSV export.
+    let mut workbook = b"PK\x03\x04\x14\0\x06\0\x08\0\0\0!\0".to_vec();
+    workbook.extend((0..3_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    let (_dir, path) = write_file("affiliations.xlsx", &workbook);
+    let run = send(&world, &desk, &[&path.display().to_string()]);
+    let stderr = run.failed();
+    assert!(
+        stderr.contains(
+            "this is not a CSV text file but a zipped file, such as an .xlsx or .ods workbook"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.len() < 400, "{stderr}");
+    let output = String::from_utf8_lossy(&run.raw_output()).into_owned();
+    assert!(
+        !output.chars().any(|c| c.is_control() && c != '\n'),
+        "{output:?}"
+    );
+    assert_nothing_sent(&desk, &path, &stderr).await;
 }

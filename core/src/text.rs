@@ -1,4 +1,7 @@
-//! Rules for free text, e-mail addresses and phone numbers.
+//! Rules for free text, e-mail addresses and phone numbers, and how a
+//! message quotes what someone typed.
+
+use std::fmt::Write as _;
 
 use crate::validation::Violations;
 
@@ -179,6 +182,70 @@ pub fn parse_phone(value: &str) -> Result<String, String> {
     }
 }
 
+/// How many characters of someone's input a message quotes at most: every
+/// value a right row holds fits (a name, a NIR, a date, a phone number, an
+/// e-mail address or a line of address up to 60 characters), so that a
+/// message shows what to look for; a cell of a binary file or of a row whose
+/// quotation mark was left open is cut to one line of a terminal.
+pub const EXCERPT_CHARS: usize = 60;
+
+/// `input` as a message quotes it, between quotation marks that the caller
+/// adds: at most [`EXCERPT_CHARS`] characters, then `…` and the input's
+/// length when it is longer, so that garbage cannot flood a terminal, a log
+/// or a results file; and every character that would not show, or would
+/// move the text around, written visibly (`\n`, `\t`, `\u{0}`, `\u{a0}`,
+/// `\u{202e}`), with `"` and `\` escaped so that the quotation ends where it
+/// seems to. Ordinary text, accents and every script included, is unchanged.
+pub fn excerpt(input: &str) -> String {
+    let mut out = String::with_capacity(input.len().min(EXCERPT_CHARS + 32));
+    let mut shown = 0;
+    for c in input.chars() {
+        let before = out.len();
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_invisible(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+        // An escape counts as wide as it is written, so that a run of
+        // control bytes is cut where as many letters would be.
+        shown += out[before..].chars().count();
+        if shown > EXCERPT_CHARS {
+            out.truncate(before);
+            let total = input.chars().count();
+            let _ = write!(out, "… ({total} characters)");
+            return out;
+        }
+    }
+    out
+}
+
+/// Characters that show nothing, or change how the text around them shows:
+/// controls, spaces other than the plain one (a non-breaking space looks
+/// like a space but is not one to a parser), soft hyphens, zero-width
+/// characters and the marks that reverse the writing direction.
+fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || (c.is_whitespace() && c != ' ')
+        || matches!(
+            c,
+            '\u{ad}'
+                | '\u{34f}'
+                | '\u{61c}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,6 +309,50 @@ mod tests {
         let mut v = Violations::default();
         assert!(name(&mut v, "n", "حداد", 100).is_some());
         assert!(v.is_empty());
+    }
+
+    #[test]
+    fn excerpts_leave_ordinary_text_alone() {
+        for text in [
+            "",
+            "KOVALENKO",
+            "Hélène Zoé",
+            "Шевченко Тарас",
+            "rue de l'Église",
+            "olena.kovalenko@prefecture-paris.gouv.fr",
+        ] {
+            assert_eq!(excerpt(text), text);
+        }
+        let sixty = "x".repeat(EXCERPT_CHARS);
+        assert_eq!(excerpt(&sixty), sixty, "exactly the limit is not cut");
+    }
+
+    #[test]
+    fn excerpts_show_what_does_not_show() {
+        assert_eq!(excerpt("a\"b\\c"), "a\\\"b\\\\c");
+        assert_eq!(excerpt("l1\nl2\r\tx"), "l1\\nl2\\r\\tx");
+        assert_eq!(excerpt("\0\u{1b}[31m\u{7f}"), "\\u{0}\\u{1b}[31m\\u{7f}");
+        // Looks like a space, a hyphen or nothing; reverses the text after it.
+        assert_eq!(
+            excerpt("Olena\u{a0}K\u{ad}\u{200b}\u{202e}abc\u{feff}"),
+            "Olena\\u{a0}K\\u{ad}\\u{200b}\\u{202e}abc\\u{feff}"
+        );
+        // C1 controls: what the bytes Windows-1252 leaves undefined decode to.
+        assert_eq!(excerpt("\u{81}\u{8d}"), "\\u{81}\\u{8d}");
+    }
+
+    #[test]
+    fn long_excerpts_are_cut_with_their_length() {
+        let long = "é".repeat(1_500);
+        assert_eq!(
+            excerpt(&long),
+            format!("{}… (1500 characters)", "é".repeat(EXCERPT_CHARS))
+        );
+        // Escapes count as they are written: a run of NUL bytes is cut as
+        // soon as as many letters would be.
+        let nuls = excerpt(&"\0".repeat(1_000));
+        assert_eq!(nuls, format!("{}… (1000 characters)", "\\u{0}".repeat(12)));
+        assert!(nuls.chars().count() < EXCERPT_CHARS + 25, "{nuls}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::{
     cell::Cell,
     fs::File,
-    io::{self, Read},
+    io::{self, Cursor, Read},
     path::PathBuf,
     rc::Rc,
     time::{Duration, Instant},
@@ -296,7 +296,7 @@ fn a_forced_encoding_is_obeyed() {
     // The header's "é" is not UTF-8: reading stops there, naming why.
     let error = BatchReader::new(fixture("windows-1252.csv"), &utf8).unwrap_err();
     assert!(
-        matches!(&error, FileError::InvalidUtf8 { row: 1, column, .. } if column == "B"),
+        matches!(&error, FileError::InvalidUtf8 { row: 1, cell, .. } if cell == "column B"),
         "{error:?}"
     );
     assert!(error.to_string().contains("UTF-8 was asked for"), "{error}");
@@ -324,11 +324,207 @@ fn a_file_mixing_encodings_stops_where_it_changes() {
         .unwrap();
     bytes
         .extend_from_slice(b"Gar\xe7on;No\xebl;25/12/1984;9412345678;1 rue X;94000;Cr\xe9teil;;\n");
-    let report = validate(&bytes[..], &BatchOptions::default(), now(), 10);
+    let report = validate(Cursor::new(bytes), &BatchOptions::default(), now(), 10);
     let error = report.file_error.unwrap();
     assert_eq!(
         error.to_string(),
-        "row 9, column \"nom\": the text is not valid UTF-8, although the file was read as UTF-8 because its first accented text (row 4) is UTF-8; the file mixes encodings: save it again from the spreadsheet, or force the encoding"
+        "row 9, column A (nom): the text is not UTF-8, while the file has UTF-8 text too (first on row 4): the file mixes encodings (rows pasted from another file?): save it again from the spreadsheet, or force the encoding it is in (--encoding)"
+    );
+    assert_eq!(report.rows, 0, "no row is judged in a guessed encoding");
+}
+
+fn bytes_of(mut file: File) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).unwrap();
+    bytes
+}
+
+fn check_bytes(bytes: Vec<u8>) -> Report {
+    validate(Cursor::new(bytes), &BatchOptions::default(), now(), 50)
+}
+
+#[test]
+fn a_utf8_file_with_one_stray_byte_is_refused_naming_its_row() {
+    // Andrii's "ï" in Windows-1252, before any accent in UTF-8: decided from
+    // the file's start, this file was Windows-1252, and Zoé became "ZoÃ©".
+    let sample = bytes_of(sample());
+    let at = sample.windows(6).position(|w| w == b"Andrii").unwrap();
+    let mut bytes = sample[..at + 5].to_vec();
+    bytes.push(0xEF);
+    bytes.extend_from_slice(&sample[at + 6..]);
+    let report = check_bytes(bytes.clone());
+    assert_eq!(
+        report.file_error,
+        Some(FileError::MixedEncodings {
+            row: 3,
+            cell: "column B (prenoms)".into(),
+            utf8_row: 6
+        })
+    );
+    assert_eq!((report.rows, report.encoding), (0, None), "nothing judged");
+
+    // Told what it is, the file is read so: the user's choice.
+    let windows = BatchOptions {
+        encoding: Some(Encoding::Windows1252),
+        ..BatchOptions::default()
+    };
+    let report = validate(Cursor::new(bytes), &windows, now(), 50);
+    assert_eq!(report.file_error, None);
+    assert_eq!(report.encoding, Some(Encoding::Windows1252));
+}
+
+#[test]
+fn a_windows_1252_file_continued_in_utf8_is_refused() {
+    let mut bytes = bytes_of(fixture("windows-1252.csv"));
+    bytes.extend_from_slice(
+        "BONDARENKO;Zoë;F;01/02/2003;9412345679;12 avenue de l'Église;94000;Créteil;;;\r\n"
+            .as_bytes(),
+    );
+    let error = check_bytes(bytes).file_error.unwrap();
+    assert!(
+        matches!(
+            &error,
+            FileError::MixedEncodings {
+                row: 1,
+                utf8_row: 5,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().starts_with(
+            "row 1, column B: the text is not UTF-8, while the file has UTF-8 text too (first on row 5): the file mixes encodings"
+        ),
+        "{error}"
+    );
+    // Each encoding alone still reads.
+    assert_eq!(check(fixture("windows-1252.csv")).file_error, None);
+    assert_eq!(check(sample()).file_error, None);
+}
+
+#[test]
+fn an_open_quote_in_the_last_row_stops_the_file_where_it_opens() {
+    // The spreadsheet would show rows 2 to 13; row 13's address opens a
+    // quotation mark that nothing closes.
+    let mut bytes = bytes_of(sample());
+    let last = bytes.len()
+        - "8 rue de l'Église;69003;Lyon;+33 6 98 76 54 32;o.melnyk@example.com;uk;;;\n".len();
+    bytes.insert(last, b'"');
+    let report = check_bytes(bytes);
+    assert_eq!(
+        report.file_error,
+        Some(FileError::UnclosedQuote {
+            row: 13,
+            column: "L".into()
+        })
+    );
+    assert_eq!(report.rows, 0, "no row is judged, nor blamed");
+
+    // In a row before the last (after the address in quotes on row 7,
+    // which would close it), the rest of the file is one value.
+    let mut bytes = bytes_of(sample());
+    let at = bytes.windows(6).position(|w| w == b"Dmytro").unwrap();
+    bytes.insert(at, b'"');
+    let report = check_bytes(bytes);
+    assert_eq!(
+        report.file_error,
+        Some(FileError::UnclosedQuote {
+            row: 8,
+            column: "B".into()
+        })
+    );
+}
+
+/// Bytes that look random, the same at every run.
+fn noise(len: usize) -> Vec<u8> {
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state.to_le_bytes()[3]
+        })
+        .collect()
+}
+
+#[test]
+fn a_binary_file_gets_one_short_readable_error() {
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.extend(noise(4_000));
+    let mut xlsx = b"PK\x03\x04\x14\0\x06\0".to_vec();
+    xlsx.extend(noise(4_000));
+    for (bytes, what) in [
+        (noise(4_000), "control characters"),
+        (png, "a PNG image"),
+        (xlsx, ".xlsx"),
+    ] {
+        let report = check_bytes(bytes);
+        let error = report.file_error.unwrap();
+        assert!(matches!(error, FileError::NotText { .. }), "{error:?}");
+        let message = error.to_string();
+        assert!(message.contains(what), "{message}");
+        assert!(message.len() < 200, "{message}");
+        assert!(!message.chars().any(char::is_control), "{message}");
+    }
+}
+
+#[test]
+fn a_header_of_garbage_is_refused_in_a_few_short_lines() {
+    // Text, but not an affiliation file's header: dozens of long cells.
+    // (A control character would make it no text at all.)
+    let cell = format!("\u{202e}{}", "colonne inconnue ".repeat(10));
+    let mut text = vec![cell; 40].join(";");
+    text.push_str("\nKOVALENKO;Olena\n");
+    let error = check_bytes(text.into_bytes()).file_error.unwrap();
+    let message = error.to_string();
+    assert!(
+        message.starts_with(
+            "the header row is not usable: unknown column \"\\u{202e}colonne inconnue colonne"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("… (170 characters)\" (column A)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("; and 32 more unknown columns; missing required column nom"),
+        "{message}"
+    );
+    assert!(message.len() < 1_500, "{} bytes: {message}", message.len());
+    assert!(!message.contains('\u{202e}'), "{message}");
+}
+
+#[test]
+fn row_issues_quote_values_short_and_visible() {
+    let long = format!("Olena{}", "\u{7}x".repeat(750));
+    let text = format!(
+        "nom;prenoms;date_naissance;numero_agdref;adresse;code_postal;commune;\n\
+         KOVALENKO;{long};14/10/1995;7512345601;12 rue Oberkampf;75011;Paris;\u{202e}{long}\n"
+    );
+    let report = check_bytes(text.into_bytes());
+    let values: Vec<&str> = report
+        .first_errors
+        .iter()
+        .map(|listed| listed.issue.value.as_str())
+        .collect();
+    assert_eq!(values.len(), 2, "{:#?}", report.first_errors);
+    for value in values {
+        assert!(
+            value.ends_with("… (1505 characters)") || value.ends_with("… (1506 characters)"),
+            "{value}"
+        );
+        assert!(value.chars().count() < 90, "{value}");
+        assert!(!value.chars().any(char::is_control), "{value}");
+        assert!(value.contains("\\u{7}"), "{value}");
+    }
+    assert!(
+        report.first_errors[1]
+            .issue
+            .value
+            .starts_with("\\u{202e}Olena")
     );
 }
 
@@ -562,7 +758,11 @@ fn row_limits_are_clear_errors() {
     let report = validate(sample(), &short_rows, now(), 50);
     assert_eq!(
         report.file_error,
-        Some(FileError::RowTooLong { row: 2, max: 190 })
+        Some(FileError::RowTooLong {
+            row: 2,
+            max: 190,
+            open_quote: None
+        })
     );
     assert_eq!(report.rows, 0);
 }
@@ -622,7 +822,10 @@ fn a_hundred_thousand_rows_stream_through() {
     let started = Instant::now();
     let count = 100_002 / 3;
     let (file, pulled) = Generated::new(count);
-    let mut reader = HouseholdReader::open(file, &BatchOptions::default(), now()).unwrap();
+    // Read as it comes, in an encoding known beforehand: a file is read
+    // first to decide its encoding, which a stream cannot be.
+    let rows = BatchReader::in_encoding(file, Encoding::Utf8, BatchLimits::default()).unwrap();
+    let mut reader = HouseholdReader::new(rows, now());
     let first = reader.next().unwrap().unwrap();
     assert!(first.household.is_some(), "{first:#?}");
     // The first household is out before the parser has read more than a few

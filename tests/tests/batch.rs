@@ -1,6 +1,7 @@
 //! Prefecture affiliation files through the real server: households become
-//! cases, rejected rows never block the others, and a file sent again, or
-//! resumed after a cut, is stored exactly once.
+//! cases, rejected rows never block the others, a file sent again, or
+//! resumed after a cut, is stored exactly once, and a file sent under a new
+//! request id is judged again.
 
 use futures::StreamExt as _;
 use relais_client::{RelaisClient, pb};
@@ -148,18 +149,16 @@ async fn the_same_file_sent_again_creates_nothing_and_gives_the_same_results() {
     let first = send(&desk.client, header("pref75-a", &rows), rows.clone())
         .await
         .unwrap();
-    for request_id in ["pref75-a", "pref75-another-id-same-file"] {
-        let again = send(&desk.client, header(request_id, &rows), rows.clone())
-            .await
-            .unwrap();
-        assert_eq!(again.len(), first.len());
-        for (a, b) in first.iter().zip(&again) {
-            assert_eq!(
-                (a.row_number, a.status, &a.case_reference),
-                (b.row_number, b.status, &b.case_reference)
-            );
-            assert!(b.replayed);
-        }
+    let again = send(&desk.client, header("pref75-a", &rows), rows.clone())
+        .await
+        .unwrap();
+    assert_eq!(again.len(), first.len());
+    for (a, b) in first.iter().zip(&again) {
+        assert_eq!(
+            (a.row_number, a.status, &a.case_reference),
+            (b.row_number, b.status, &b.case_reference)
+        );
+        assert!(b.replayed);
     }
     assert_eq!(cases_of(&desk).await.len(), 2);
 
@@ -171,6 +170,82 @@ async fn the_same_file_sent_again_creates_nothing_and_gives_the_same_results() {
         .unwrap_err();
     assert_eq!(refused.code(), Code::AlreadyExists);
     assert_eq!(cases_of(&desk).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_file_sent_under_a_new_request_id_is_judged_again() {
+    let world = World::new().await;
+    let desk = world.prefecture_desk().await;
+    // The woman alone lives in Marseille, whose département has no fund yet.
+    let mut rows = file();
+    rows[3].address = "3 rue de la République".to_owned();
+    rows[3].postal_code = "13002".to_owned();
+    rows[3].city = "Marseille".to_owned();
+    let first = send(&desk.client, header("pref75-monday", &rows), rows.clone())
+        .await
+        .unwrap();
+    assert_eq!(status(&first[3]), pb::RowStatus::Rejected, "{first:#?}");
+    assert!(
+        first[3].errors.iter().any(|e| e.column == "code_postal"),
+        "{:#?}",
+        first[3].errors
+    );
+    let family = first[0].case_reference.clone();
+
+    create_org(
+        &world.admin,
+        "CPAM des Bouches-du-Rhône",
+        pb::OrganisationKind::Cpam,
+        "13",
+    )
+    .await;
+    // Resumed under its request id, the batch answers as it did.
+    let replayed = send(&desk.client, header("pref75-monday", &rows), rows.clone())
+        .await
+        .unwrap();
+    assert!(replayed.iter().all(|r| r.replayed));
+    assert_eq!(status(&replayed[3]), pb::RowStatus::Rejected);
+
+    // Under a new one, it is a batch of its own: every row judged again.
+    let again = send(&desk.client, header("pref75-monday-retry", &rows), rows)
+        .await
+        .unwrap();
+    assert!(again.iter().all(|r| !r.replayed), "{again:#?}");
+    for result in &again[..3] {
+        assert_eq!(status(result), pb::RowStatus::Duplicate, "{result:?}");
+        assert_eq!(result.case_reference, family, "its own case");
+    }
+    assert_ne!(status(&again[3]), pb::RowStatus::Rejected, "{:?}", again[3]);
+    assert_eq!(cases_of(&desk).await.len(), 2, "the family once, and Iryna");
+
+    let batches = desk
+        .client
+        .list_batches(pb::ListBatchesRequest::default())
+        .await
+        .unwrap()
+        .batches;
+    let mut request_ids: Vec<&str> = batches.iter().map(|b| b.request_id.as_str()).collect();
+    request_ids.sort_unstable();
+    assert_eq!(request_ids, ["pref75-monday", "pref75-monday-retry"]);
+    assert_eq!(
+        batches[0].sha256, batches[1].sha256,
+        "one file, two batches"
+    );
+    let shown = desk
+        .client
+        .get_batch(pb::GetBatchRequest {
+            batch_id: "pref75-monday-retry".to_owned(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .batch
+        .unwrap();
+    let counts = shown.counts.unwrap();
+    assert_eq!(
+        (counts.duplicates, counts.rejected, counts.cases),
+        (3, 0, 1)
+    );
 }
 
 #[tokio::test]
@@ -500,4 +575,200 @@ async fn a_header_that_does_not_parse_names_its_fields() {
     let mut fields = relais_tests::violated_fields(&refused);
     fields.sort();
     assert_eq!(fields, ["header.request_id", "header.sha256"]);
+}
+
+/// Migration 0006 drops a batch's UNIQUE (organisation, SHA-256) by
+/// rebuilding `batches`, which `batch_rows` refers to: on a database at
+/// version 5 holding batches, their rows and a case, every batch and row
+/// must come through with its links, and the same file may then make a new
+/// batch.
+#[tokio::test]
+async fn migration_0006_keeps_every_batch_and_row_and_lets_a_file_be_sent_again() {
+    use std::str::FromStr as _;
+
+    use relais_core::{
+        batch::{BatchId, IssueKind},
+        ids::CaseRef,
+        org::{AccountId, AccountRef, OrgRef, OrganisationId},
+    };
+    use relais_server::{
+        events::EventBus,
+        store::{BatchRowStatus, NewBatch, PageRequest, SqliteStore, Store, StoreError},
+    };
+    use sqlx::{Connection as _, sqlite::SqliteConnectOptions};
+
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", directory.path().join("relais.db").display());
+    let options = SqliteConnectOptions::from_str(&url)
+        .unwrap()
+        .create_if_missing(true)
+        .foreign_keys(true);
+    let mut db = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .unwrap();
+    sqlx::migrate!("../migrations/sqlite")
+        .run_to(5, &mut db)
+        .await
+        .unwrap();
+
+    // What a server at version 5 stored: a prefecture's two files, the
+    // first with an accepted row (its case) and a rejected one.
+    let organisation = OrganisationId::generate();
+    let account = AccountId::generate();
+    let case = relais_core::case::CaseId::generate();
+    let reference = CaseRef::generate();
+    let (monday, tuesday) = (BatchId::generate(), BatchId::generate());
+    let (file_a, file_b) = ([0xAA_u8; 32], [0xBB_u8; 32]);
+    sqlx::query(
+        "INSERT INTO organisations (id, name, kind, departement, created_at) \
+         VALUES (?, 'Préfecture de Paris', 'prefecture', '75', 1)",
+    )
+    .bind(organisation.as_uuid())
+    .execute(&mut db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO accounts (id, organisation_id, name, email, role, created_at) \
+         VALUES (?, ?, 'Guichet unique', 'guichet@pref75.test', 'partner_system', 1)",
+    )
+    .bind(account.as_uuid())
+    .bind(organisation.as_uuid())
+    .execute(&mut db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO cases (id, reference, status, category, urgent, submitter_org_id, \
+         submitted_by, handler_org_id, request_id, request_fingerprint, created_at, updated_at) \
+         VALUES (?, ?, 'submitted', 'puma_affiliation', 0, ?, ?, ?, 'batch-row-2', X'00', 2, 2)",
+    )
+    .bind(case.as_uuid())
+    .bind(reference.as_str())
+    .bind(organisation.as_uuid())
+    .bind(account.as_uuid())
+    .bind(organisation.as_uuid())
+    .execute(&mut db)
+    .await
+    .unwrap();
+    for (batch, request_id, sha256, at) in [
+        (monday, "monday", file_a, 10),
+        (tuesday, "tuesday", file_b, 20),
+    ] {
+        sqlx::query(
+            "INSERT INTO batches (id, organisation_id, uploaded_by, request_id, file_name, \
+             sha256, declared_rows, rows_done, accepted, rejected, cases, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, 'affiliations.csv', ?, 2, 2, 1, 1, 1, ?, ?)",
+        )
+        .bind(batch.as_uuid())
+        .bind(organisation.as_uuid())
+        .bind(account.as_uuid())
+        .bind(request_id)
+        .bind(sha256.to_vec())
+        .bind(at)
+        .bind(at + 1)
+        .execute(&mut db)
+        .await
+        .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO batch_rows (batch_id, row_number, status, case_id, errors, warnings) VALUES \
+         (?, 2, 'accepted', ?, NULL, NULL), \
+         (?, 3, 'rejected', NULL, ?, NULL), \
+         (?, 2, 'duplicate', ?, NULL, NULL)",
+    )
+    .bind(monday.as_uuid())
+    .bind(case.as_uuid())
+    .bind(monday.as_uuid())
+    .bind(r#"[{"column":"nir","value":"295109912611199","reason":"wrong key","kind":"nir_key"}]"#)
+    .bind(tuesday.as_uuid())
+    .bind(case.as_uuid())
+    .execute(&mut db)
+    .await
+    .unwrap();
+    db.close().await.unwrap();
+
+    // Opening the store brings the schema up to date.
+    let store = SqliteStore::open(&url, EventBus::new()).await.unwrap();
+    let found = store.batch(organisation, "monday").await.unwrap().unwrap();
+    assert_eq!(found.id, monday);
+    assert_eq!(found.sha256, file_a);
+    assert_eq!(
+        (
+            found.declared_rows,
+            found.counts.rows,
+            found.counts.rejected
+        ),
+        (2, 2, 1)
+    );
+    assert_eq!(found.created_at.as_microsecond(), 10);
+    let rows = store.batch_rows(monday, 0, 10).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        (rows[0].row, rows[0].status, rows[0].case_reference.as_ref()),
+        (2, BatchRowStatus::Accepted, Some(&reference))
+    );
+    assert_eq!(rows[1].status, BatchRowStatus::Rejected);
+    assert_eq!(rows[1].errors[0].kind, IssueKind::NirKey);
+    let rows = store.batch_rows(tuesday, 0, 10).await.unwrap();
+    assert_eq!(rows[0].case_reference.as_ref(), Some(&reference));
+    let listed = store
+        .list_batches(organisation, &PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(listed.items.len(), 2);
+
+    // The same file, under a new request id: a new batch.
+    let new = |request_id: &str, sha256: [u8; 32]| NewBatch {
+        id: BatchId::generate(),
+        organisation: OrgRef {
+            id: organisation,
+            name: "Préfecture de Paris".to_owned(),
+        },
+        uploaded_by: AccountRef {
+            id: account,
+            name: "Guichet unique".to_owned(),
+        },
+        request_id: request_id.to_owned(),
+        file_name: "affiliations.csv".to_owned(),
+        sha256,
+        declared_rows: 2,
+        now: jiff::Timestamp::now(),
+    };
+    let again = store
+        .open_batch(&new("monday-retry", file_a))
+        .await
+        .unwrap();
+    assert_ne!(again.id, monday);
+    assert_eq!(
+        store.open_batch(&new("monday", file_a)).await.unwrap().id,
+        monday
+    );
+    let reused = store.open_batch(&new("monday", file_b)).await.unwrap_err();
+    assert!(
+        matches!(
+            reused,
+            StoreError::Rejected(relais_core::Error::AlreadyExists(_))
+        ),
+        "{reused:?}"
+    );
+    drop(store);
+
+    let mut db = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .unwrap();
+    let orphans = sqlx::query("PRAGMA foreign_key_check")
+        .fetch_all(&mut db)
+        .await
+        .unwrap();
+    assert!(
+        orphans.is_empty(),
+        "{} rows lost their batch or case",
+        orphans.len()
+    );
+    let index: Option<(String,)> = sqlx::query_as(
+        "SELECT name FROM sqlite_schema WHERE type = 'index' AND name = 'batches_by_organisation'",
+    )
+    .fetch_optional(&mut db)
+    .await
+    .unwrap();
+    assert!(index.is_some(), "the listing's index is rebuilt");
 }

@@ -3,7 +3,10 @@
 
 #![allow(dead_code, reason = "each test file uses its own part of it")]
 
-use std::process::{Command, Output, Stdio};
+use std::{
+    io::Write as _,
+    process::{Command, Output, Stdio},
+};
 
 use serde_json::Value;
 
@@ -21,6 +24,40 @@ pub(crate) fn relais(url: &str, token: Option<&str>, args: &[&str]) -> Run {
 /// names one with `RELAIS_CONFIG`, so that a developer's profiles cannot
 /// change what a test sees.
 pub(crate) fn relais_with(env: &[(&str, &str)], args: &[&str]) -> Run {
+    let output = command(env, args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the relais binary runs");
+    Run {
+        args: args.join(" "),
+        output,
+    }
+}
+
+/// [`relais_with`], with `input` on stdin.
+pub(crate) fn relais_with_stdin(env: &[(&str, &str)], args: &[&str], input: &[u8]) -> Run {
+    let mut child = command(env, args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the relais binary runs");
+    let mut stdin = child.stdin.take().expect("a piped stdin");
+    let input = input.to_vec();
+    // Written aside, so that a full stdout pipe cannot stop the writing.
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().expect("the relais binary ends");
+    writer
+        .join()
+        .expect("the writer ends")
+        .expect("stdin is written");
+    Run {
+        args: args.join(" "),
+        output,
+    }
+}
+
+fn command(env: &[(&str, &str)], args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_relais"));
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("RELAIS_") {
@@ -30,16 +67,11 @@ pub(crate) fn relais_with(env: &[(&str, &str)], args: &[&str]) -> Run {
     command
         .args(args)
         .env("RELAIS_CONFIG", "/nonexistent/relais/config.toml")
-        .env("TZ", "Europe/Paris")
-        .stdin(Stdio::null());
+        .env("TZ", "Europe/Paris");
     for (name, value) in env {
         command.env(name, value);
     }
-    let output = command.output().expect("the relais binary runs");
-    Run {
-        args: args.join(" "),
-        output,
-    }
+    command
 }
 
 pub(crate) struct Run {
@@ -54,6 +86,11 @@ impl Run {
 
     pub(crate) fn stderr(&self) -> String {
         String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    /// Stdout and stderr as written, to look for bytes a terminal would obey.
+    pub(crate) fn raw_output(&self) -> Vec<u8> {
+        [&self.output.stdout[..], &self.output.stderr[..]].concat()
     }
 
     pub(crate) fn code(&self) -> Option<i32> {

@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::org::named_enum;
+use crate::{org::named_enum, text::excerpt};
 
 named_enum!(
     /// A column of a batch file, named as in French headers.
@@ -169,7 +169,22 @@ pub(crate) fn letters(position: usize) -> String {
     String::from_utf8(out).expect("ASCII letters")
 }
 
-/// Why a header row cannot be used.
+/// A cell's column as messages name it: `column B`, or `column B (Prénoms)`
+/// with the header (already quoted short) when it has one.
+pub(crate) fn cell_label(position: usize, header: Option<&str>) -> String {
+    match header {
+        Some(header) if !header.is_empty() => format!("column {} ({header})", letters(position)),
+        _ => format!("column {}", letters(position)),
+    }
+}
+
+/// How many unknown columns, or headers of one column, a message lists: a
+/// header row of a file that is not an affiliation file can have hundreds,
+/// and the missing columns listed after them say more.
+pub(crate) const LISTED_HEADERS: usize = 8;
+
+/// Why a header row cannot be used. Headers are quoted as messages quote
+/// input ([`excerpt`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "problem", rename_all = "snake_case")]
 pub enum ColumnProblem {
@@ -214,7 +229,14 @@ impl fmt::Display for ColumnProblem {
                 write!(f, "missing column {column}, required with column {with}")
             }
             ColumnProblem::Duplicate { column, headers } => {
-                let quoted: Vec<String> = headers.iter().map(|h| format!("\"{h}\"")).collect();
+                let mut quoted: Vec<String> = headers
+                    .iter()
+                    .take(LISTED_HEADERS)
+                    .map(|h| format!("\"{h}\""))
+                    .collect();
+                if headers.len() > LISTED_HEADERS {
+                    quoted.push(format!("{} more", headers.len() - LISTED_HEADERS));
+                }
                 write!(f, "columns {} all mean {column}", quoted.join(", "))
             }
         }
@@ -246,16 +268,19 @@ impl Header {
                 positions.push(None);
                 continue;
             }
+            // Names go into messages: a header that matches loosely
+            // (`Nom` followed by control characters) is still quoted short.
+            let shown = excerpt(header);
             match Column::from_header(header) {
                 Some(column) => {
                     positions.push(Some(column));
-                    seen[column.index()].push(header.to_owned());
-                    names[column.index()].get_or_insert_with(|| header.to_owned());
+                    names[column.index()].get_or_insert_with(|| shown.clone());
+                    seen[column.index()].push(shown);
                 }
                 None => {
                     positions.push(None);
                     problems.push(ColumnProblem::Unknown {
-                        header: header.to_owned(),
+                        header: shown,
                         position: i + 1,
                     });
                 }

@@ -10,7 +10,7 @@
 use std::{
     collections::{HashMap, VecDeque},
     fmt::Write as _,
-    io::Read,
+    io::{Read, Seek},
 };
 
 use jiff::Timestamp;
@@ -27,7 +27,7 @@ use crate::{
         DependantDraft, DomiciliationDraft, Residence, ResidenceDraft, Situation,
     },
     org::OrganisationId,
-    text::limits,
+    text::{excerpt, limits},
 };
 
 /// At most one demandeur and as many dependants as a case holds.
@@ -96,10 +96,7 @@ impl Household {
     }
 
     fn label(&self) -> String {
-        match &self.foyer {
-            Some(foyer) => format!("household {foyer}"),
-            None => format!("the household of row {}", self.main.row),
-        }
+        label(self.foyer.as_deref(), self.main.row)
     }
 
     pub fn subject(&self) -> String {
@@ -375,10 +372,7 @@ impl HouseholdGrouper {
         let foyer = group[0].foyer.clone();
         let first = group[0].row;
         let last = group[group.len() - 1].row;
-        let label = match &foyer {
-            Some(foyer) => format!("household {foyer}"),
-            None => format!("the household of row {first}"),
-        };
+        let label = label(foyer.as_deref(), first);
         let mut issues: Vec<HouseholdIssue> = Vec::new();
         if incomplete {
             issues.push(HouseholdIssue {
@@ -480,12 +474,12 @@ impl HouseholdGrouper {
             let mut result = self.outcomes(group, &[], None);
             for row in &mut result.rows {
                 if row.errors.is_empty() {
-                    row.errors.push(RowIssue {
-                        column: self.header().name(Column::Foyer).to_owned(),
-                        value: row.foyer.clone().unwrap_or_default(),
-                        reason: reason.clone(),
-                        kind: IssueKind::HouseholdMemberRejected,
-                    });
+                    row.errors.push(RowIssue::new(
+                        self.header().name(Column::Foyer),
+                        row.foyer.as_deref().unwrap_or_default(),
+                        reason.clone(),
+                        IssueKind::HouseholdMemberRejected,
+                    ));
                 }
             }
             return result;
@@ -527,15 +521,15 @@ impl HouseholdGrouper {
                 let mut errors = row.errors;
                 for issue in issues {
                     let value = match issue.column {
-                        Column::Lien => row.lien_cell.clone(),
-                        _ => row.foyer.clone().unwrap_or_default(),
+                        Column::Lien => row.lien_cell.as_str(),
+                        _ => row.foyer.as_deref().unwrap_or_default(),
                     };
-                    errors.push(RowIssue {
-                        column: header.name(issue.column).to_owned(),
+                    errors.push(RowIssue::new(
+                        header.name(issue.column),
                         value,
-                        reason: issue.reason.clone(),
-                        kind: issue.kind,
-                    });
+                        issue.reason.clone(),
+                        issue.kind,
+                    ));
                 }
                 RowOutcome {
                     row: row.row,
@@ -550,6 +544,15 @@ impl HouseholdGrouper {
             rows,
             household,
         }
+    }
+}
+
+/// How reasons name a household: by its `foyer`, quoted short since a
+/// rejected row's may be anything, or by its first row.
+fn label(foyer: Option<&str>, first: u64) -> String {
+    match foyer {
+        Some(foyer) => format!("household {}", excerpt(foyer)),
+        None => format!("the household of row {first}"),
     }
 }
 
@@ -578,6 +581,21 @@ pub struct HouseholdReader<R: Read> {
     finished: bool,
 }
 
+impl<R: Read + Seek> HouseholdReader<R> {
+    /// Decides the file's encoding and reads its header (see
+    /// [`BatchReader::new`]), and gets ready to check rows at `now`.
+    pub fn open(
+        source: R,
+        options: &BatchOptions,
+        now: Timestamp,
+    ) -> Result<HouseholdReader<R>, FileError> {
+        Ok(HouseholdReader::new(
+            BatchReader::new(source, options)?,
+            now,
+        ))
+    }
+}
+
 impl<R: Read> HouseholdReader<R> {
     /// Checks rows at instant `now`.
     pub fn new(rows: BatchReader<R>, now: Timestamp) -> HouseholdReader<R> {
@@ -588,18 +606,6 @@ impl<R: Read> HouseholdReader<R> {
             ready: VecDeque::new(),
             finished: false,
         }
-    }
-
-    /// Reads the header (see [`BatchReader::new`]) and gets ready to check rows at `now`.
-    pub fn open(
-        source: R,
-        options: &BatchOptions,
-        now: Timestamp,
-    ) -> Result<HouseholdReader<R>, FileError> {
-        Ok(HouseholdReader::new(
-            BatchReader::new(source, options)?,
-            now,
-        ))
     }
 
     pub fn header(&self) -> &Header {
@@ -671,7 +677,7 @@ mod tests {
 
     fn read(lines: &[String]) -> Vec<Result<HouseholdResult, FileError>> {
         let text = format!("{HEADER}\n{}\n", lines.join("\n"));
-        HouseholdReader::open(text.as_bytes(), &BatchOptions::default(), now())
+        HouseholdReader::open(std::io::Cursor::new(text), &BatchOptions::default(), now())
             .unwrap()
             .collect()
     }
@@ -793,7 +799,7 @@ mod tests {
             Kovalenko;Olena;F;14/10/1995;ua;01 2345 6789;12 rue Oberkampf;75011;Paris;\
             +380 44 123 4567;Olena@Example.ORG;UK;7951099126111\n";
         let mut results: Vec<HouseholdResult> =
-            HouseholdReader::open(text.as_bytes(), &BatchOptions::default(), now())
+            HouseholdReader::open(std::io::Cursor::new(text), &BatchOptions::default(), now())
                 .unwrap()
                 .map(Result::unwrap)
                 .collect();
@@ -966,7 +972,8 @@ mod tests {
     /// household came out.
     fn pushed(lines: &[String], incomplete: bool) -> Vec<(Option<u64>, HouseholdResult)> {
         let text = format!("{HEADER}\n{}\n", lines.join("\n"));
-        let reader = BatchReader::new(text.as_bytes(), &BatchOptions::default()).unwrap();
+        let reader =
+            BatchReader::new(std::io::Cursor::new(text), &BatchOptions::default()).unwrap();
         let mut grouper = HouseholdGrouper::new(reader.header().clone(), now());
         let mut out = Vec::new();
         for row in reader {
@@ -1075,7 +1082,8 @@ mod tests {
             dependant("Kovalenko", "F1", "enfant"),
             dependant("Kovalenko", "F1", "enfant"),
         );
-        let mut households = HouseholdReader::open(text.as_bytes(), &options, now()).unwrap();
+        let mut households =
+            HouseholdReader::open(std::io::Cursor::new(text), &options, now()).unwrap();
         assert!(households.next().unwrap().unwrap().household.is_some());
         let cut = households.next().unwrap().unwrap();
         assert!(cut.household.is_none());

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::org::named_enum;
+use crate::{org::named_enum, text::excerpt};
 
 named_enum!(
     /// The class of a row issue: a stable name to count and filter by, whatever
@@ -62,9 +62,28 @@ named_enum!(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RowIssue {
     pub column: String,
+    /// The value as a message quotes it ([`excerpt`]): escaped, and cut when
+    /// long. Issues go to terminals, results files and the server's store.
     pub value: String,
     pub reason: String,
     pub kind: IssueKind,
+}
+
+impl RowIssue {
+    /// An issue about `value` as read from the file.
+    pub fn new(
+        column: impl Into<String>,
+        value: &str,
+        reason: impl Into<String>,
+        kind: IssueKind,
+    ) -> RowIssue {
+        RowIssue {
+            column: column.into(),
+            value: excerpt(value),
+            reason: reason.into(),
+            kind,
+        }
+    }
 }
 
 impl fmt::Display for RowIssue {
@@ -142,6 +161,20 @@ mod tests {
             ..issue
         };
         assert_eq!(issue.to_string(), "Date de naissance: required");
+    }
+
+    #[test]
+    fn issues_quote_their_values_short_and_visible() {
+        let issue = RowIssue::new(
+            "nom",
+            &format!("\u{1b}[2J{}", "\u{89}PNG".repeat(400)),
+            "must contain letters",
+            IssueKind::TextInvalid,
+        );
+        assert!(issue.value.starts_with("\\u{1b}[2J\\u{89}PNG"), "{issue}");
+        assert!(issue.value.ends_with("… (1604 characters)"), "{issue}");
+        assert!(!issue.to_string().chars().any(char::is_control), "{issue}");
+        assert!(issue.to_string().len() < 150, "{issue}");
     }
 
     #[test]

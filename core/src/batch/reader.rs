@@ -1,19 +1,13 @@
-//! Rows out of any [`Read`], one at a time.
+//! Rows out of a file, one at a time.
 
-use std::io::{self, Chain, Cursor, Read};
+use std::io::{Read, Seek};
 
 use super::{
-    BatchOptions, Encoding, FileError,
-    columns::{Column, Header, letters},
-    encoding::{Bom, Decoder},
-    source::Source,
+    BatchLimits, BatchOptions, Encoding, FileError,
+    columns::{Column, Header, cell_label},
+    encoding::{Decoder, detect_encoding},
+    records::Records,
 };
-
-/// The CSV parser's read buffer. A row may grow this much past
-/// `max_row_bytes` before the source's guard stops it.
-const CSV_BUFFER: usize = 8 * 1024;
-
-type Input<R> = Source<Chain<Cursor<Vec<u8>>, R>>;
 
 /// A value found under no named column.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +20,7 @@ pub struct StrayCell {
 impl StrayCell {
     /// How a spreadsheet user finds it: `column W`.
     pub fn column_label(&self) -> String {
-        format!("column {}", letters(self.position))
+        cell_label(self.position, None)
     }
 }
 
@@ -86,55 +80,10 @@ impl RawRow {
     }
 }
 
-/// The CSV records of a file, numbered as a spreadsheet numbers its rows.
-#[derive(Debug)]
-struct Records<R: Read> {
-    csv: csv::Reader<Input<R>>,
-    record: csv::ByteRecord,
-    max_row_bytes: usize,
-    /// Line breaks inside cells so far: a spreadsheet row spans them.
-    breaks_in_cells: u64,
-    /// The row number of the record last read.
-    last_row: u64,
-}
-
-impl<R: Read> Records<R> {
-    /// Reads the next record into `self.record` and numbers it; `false` at
-    /// the end of the file.
-    fn read(&mut self) -> Result<bool, FileError> {
-        let start = self.csv.position().byte();
-        match self.csv.read_byte_record(&mut self.record) {
-            Ok(true) => {}
-            Ok(false) => return Ok(false),
-            Err(_) if self.csv.get_ref().tripped() => {
-                return Err(FileError::RowTooLong {
-                    row: self.last_row + 1,
-                    max: self.max_row_bytes,
-                });
-            }
-            Err(error) => return Err(FileError::Io(error.to_string())),
-        }
-        let end = self.csv.position().clone();
-        self.csv.get_mut().row_ended_at(end.byte());
-        self.breaks_in_cells += line_feeds(self.record.as_slice());
-        // The source ends every row with one `\n`, so the parser's line
-        // counter, less the breaks inside cells, is the spreadsheet's row
-        // after this one.
-        self.last_row = end.line() - 1 - self.breaks_in_cells;
-        if end.byte() - start > self.max_row_bytes as u64 {
-            return Err(FileError::RowTooLong {
-                row: self.last_row,
-                max: self.max_row_bytes,
-            });
-        }
-        Ok(true)
-    }
-}
-
-/// Reads a batch file row by row. The header row is read and checked by
-/// [`BatchReader::new`]; iterating yields the data rows that have at least one
-/// value (blank rows, which spreadsheets export, are skipped but still count in
-/// row numbers). After an error the iterator ends.
+/// Reads a batch file row by row. The header row is read and checked when
+/// the reader is made; iterating yields the data rows that have at least one
+/// value (blank rows, which spreadsheets export, are skipped but still count
+/// in row numbers). After an error the iterator ends.
 ///
 /// Memory holds one row and the parser's buffer, whatever the file's size.
 #[derive(Debug)]
@@ -143,56 +92,45 @@ pub struct BatchReader<R: Read> {
     header: Header,
     decoder: Decoder,
     max_rows: u64,
-    separator: char,
     /// Rows with values read so far.
     rows: u64,
     done: bool,
 }
 
-impl<R: Read> BatchReader<R> {
-    /// Reads and checks the header row: the encoding's byte order mark, the
-    /// separator, and the columns.
+impl<R: Read + Seek> BatchReader<R> {
+    /// Reads the whole file once to decide its encoding
+    /// ([`detect_encoding`], which also stops at a file error anywhere in
+    /// it), then from its start again: reads and checks the header row.
     pub fn new(mut source: R, options: &BatchOptions) -> Result<BatchReader<R>, FileError> {
-        let limits = options.limits;
-        let mut first_line = read_first_line(&mut source, limits.max_row_bytes)?;
-        let bom = Bom::sniff(&first_line);
-        match bom {
-            Bom::Utf16 => return Err(FileError::Utf16),
-            // Never data, even when an encoding is forced.
-            Bom::Utf8 => {
-                first_line.drain(..3);
-            }
-            Bom::None => {}
-        }
-        let separator = detect_separator(&first_line);
-        let input = Source::new(
-            Cursor::new(first_line).chain(source),
-            (limits.max_row_bytes + CSV_BUFFER) as u64,
-        );
-        let csv = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(separator)
-            .buffer_capacity(CSV_BUFFER)
-            .from_reader(input);
-        let mut records = Records {
-            csv,
-            record: csv::ByteRecord::new(),
-            max_row_bytes: limits.max_row_bytes,
-            breaks_in_cells: 0,
-            last_row: 0,
-        };
-        let mut decoder = Decoder::new(options.encoding, bom);
+        let encoding = detect_encoding(&mut source, options)?;
+        source.rewind().map_err(|e| FileError::Io(e.to_string()))?;
+        BatchReader::in_encoding(source, encoding, options.limits)
+    }
+}
+
+impl<R: Read> BatchReader<R> {
+    /// Reads a file whose encoding was decided by an earlier reading
+    /// ([`detect_encoding`]), or is known, without reading it first: for a
+    /// file read several times, or a stream that can be read only once.
+    /// Reads and checks the header row; a cell that is not UTF-8 in a file
+    /// read as UTF-8 is a file error on its row.
+    pub fn in_encoding(
+        source: R,
+        encoding: Encoding,
+        limits: BatchLimits,
+    ) -> Result<BatchReader<R>, FileError> {
+        let mut records = Records::open(source, limits)?;
+        let decoder = Decoder::new(encoding);
         if !records.read()? {
             return Err(FileError::Empty);
         }
         let mut names = Vec::with_capacity(records.record.len());
         for (i, cell) in records.record.iter().enumerate() {
             let name = decoder
-                .decode(cell, 1)
+                .decode(cell)
                 .map_err(|because| FileError::InvalidUtf8 {
-                    row: 1,
-                    column: letters(i + 1),
+                    row: records.row,
+                    cell: cell_label(i + 1, None),
                     because,
                 })?;
             names.push(name.trim().to_owned());
@@ -206,7 +144,6 @@ impl<R: Read> BatchReader<R> {
             header,
             decoder,
             max_rows: limits.max_rows,
-            separator: char::from(separator),
             rows: 0,
             done: false,
         })
@@ -218,11 +155,11 @@ impl<R: Read> BatchReader<R> {
 
     /// `;` or `,`.
     pub fn separator(&self) -> char {
-        self.separator
+        char::from(self.records.separator)
     }
 
-    /// The encoding the file is read in: forced, or detected so far (a file
-    /// of plain ASCII so far reads as UTF-8).
+    /// The encoding the file is read in: forced, or detected (a file of
+    /// plain ASCII reads as UTF-8).
     pub fn encoding(&self) -> Encoding {
         self.decoder.encoding()
     }
@@ -232,18 +169,17 @@ impl<R: Read> BatchReader<R> {
             if !self.records.read()? {
                 return Ok(None);
             }
-            let row = self.records.last_row;
+            let row = self.records.row;
             let mut cells = vec![String::new(); Column::COUNT];
             let mut stray = Vec::new();
             for (i, bytes) in self.records.record.iter().enumerate() {
                 let column = self.header.column_at(i);
                 let text =
                     self.decoder
-                        .decode(bytes, row)
+                        .decode(bytes)
                         .map_err(|because| FileError::InvalidUtf8 {
                             row,
-                            column: column
-                                .map_or_else(|| letters(i + 1), |c| self.header.name(c).to_owned()),
+                            cell: cell_label(i + 1, column.map(|c| self.header.name(c))),
                             because,
                         })?;
                 let text = text.trim();
@@ -284,64 +220,11 @@ impl<R: Read> Iterator for BatchReader<R> {
     }
 }
 
-fn line_feeds(bytes: &[u8]) -> u64 {
-    if !bytes.contains(&b'\n') {
-        return 0;
-    }
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
-}
-
-/// Reads up to the end of the first line (or of the file), to see the byte
-/// order mark and the separator before parsing.
-fn read_first_line(source: &mut impl Read, max_row_bytes: usize) -> Result<Vec<u8>, FileError> {
-    // The byte order mark does not count against the limit.
-    let max = max_row_bytes + 3;
-    let mut line = Vec::new();
-    let mut chunk = [0u8; 1024];
-    loop {
-        let n = match source.read(&mut chunk) {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(FileError::Io(e.to_string())),
-        };
-        if n == 0 {
-            break;
-        }
-        let had = line.len();
-        line.extend_from_slice(&chunk[..n]);
-        if line[had..].iter().any(|&b| b == b'\n' || b == b'\r') {
-            break;
-        }
-        if line.len() > max {
-            return Err(FileError::HeaderTooLong { max: max_row_bytes });
-        }
-    }
-    if line.is_empty() {
-        return Err(FileError::Empty);
-    }
-    Ok(line)
-}
-
-/// `;` or `,`, whichever the header line has more of outside quotes; `;`,
-/// what French spreadsheets use, when it has neither.
-fn detect_separator(start: &[u8]) -> u8 {
-    let (mut semicolons, mut commas, mut quoted) = (0usize, 0usize, false);
-    for &b in start {
-        match b {
-            b'"' => quoted = !quoted,
-            b'\n' | b'\r' if !quoted => break,
-            b';' if !quoted => semicolons += 1,
-            b',' if !quoted => commas += 1,
-            _ => {}
-        }
-    }
-    if commas > semicolons { b',' } else { b';' }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::io::{self, Cursor};
+
     use super::*;
-    use crate::batch::BatchLimits;
 
     fn options() -> BatchOptions {
         BatchOptions::default()
@@ -349,23 +232,18 @@ mod tests {
 
     const HEADER: &str = "nom;prenoms;date_naissance;numero_agdref;adresse;code_postal;commune";
 
+    fn open(text: &[u8]) -> Result<BatchReader<Cursor<&[u8]>>, FileError> {
+        BatchReader::new(Cursor::new(text), &options())
+    }
+
     fn rows(text: &[u8]) -> Vec<(u64, String)> {
-        BatchReader::new(text, &options())
+        open(text)
             .unwrap()
             .map(|row| {
                 let row = row.unwrap();
                 (row.row(), row.get(Column::Nom).to_owned())
             })
             .collect()
-    }
-
-    #[test]
-    fn separators_are_detected_from_the_header_line() {
-        assert_eq!(detect_separator(b"nom;prenoms;date_naissance\n"), b';');
-        assert_eq!(detect_separator(b"nom,prenoms,date_naissance\r\n"), b',');
-        assert_eq!(detect_separator(b"\"nom;x\",prenoms,date\n"), b',');
-        assert_eq!(detect_separator(b"nom;prenoms\na,b,c,d,e\n"), b';');
-        assert_eq!(detect_separator(b"nom"), b';');
     }
 
     #[test]
@@ -393,7 +271,7 @@ mod tests {
     #[test]
     fn values_are_trimmed_and_short_rows_padded() {
         let text = format!("{HEADER};;\n  Kovalenko ; Olena\n");
-        let mut reader = BatchReader::new(text.as_bytes(), &options()).unwrap();
+        let mut reader = open(text.as_bytes()).unwrap();
         let row = reader.next().unwrap().unwrap();
         assert_eq!(row.get(Column::Nom), "Kovalenko");
         assert_eq!(row.get(Column::Prenoms), "Olena");
@@ -406,11 +284,7 @@ mod tests {
     #[test]
     fn a_row_built_from_cells_is_a_row_read_from_a_file() {
         let text = format!("{HEADER}\n  Kovalenko ; Olena\n");
-        let read = BatchReader::new(text.as_bytes(), &options())
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap();
+        let read = open(text.as_bytes()).unwrap().next().unwrap().unwrap();
         let built = RawRow::new(
             2,
             [
@@ -426,11 +300,7 @@ mod tests {
     #[test]
     fn values_without_a_column_are_kept_aside() {
         let text = format!("{HEADER};\nA;;;;;;;;x;y\n");
-        let row = BatchReader::new(text.as_bytes(), &options())
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap();
+        let row = open(text.as_bytes()).unwrap().next().unwrap().unwrap();
         assert_eq!(
             row.stray(),
             [
@@ -450,11 +320,7 @@ mod tests {
     #[test]
     fn an_empty_file_or_header_is_an_error() {
         for text in [&b""[..], b"\n\n", b";;;\n", b"\xef\xbb\xbf"] {
-            assert_eq!(
-                BatchReader::new(text, &options()).unwrap_err(),
-                FileError::Empty,
-                "{text:?}"
-            );
+            assert_eq!(open(text).unwrap_err(), FileError::Empty, "{text:?}");
         }
     }
 
@@ -465,7 +331,7 @@ mod tests {
 
     #[test]
     fn utf16_is_refused_with_advice() {
-        let error = BatchReader::new(&b"\xff\xfen\x00o\x00m\x00"[..], &options()).unwrap_err();
+        let error = open(b"\xff\xfen\x00o\x00m\x00").unwrap_err();
         assert_eq!(error, FileError::Utf16);
         assert!(error.to_string().contains("CSV UTF-8"));
     }
@@ -481,30 +347,78 @@ mod tests {
         };
         let long = format!("{}\nA\n", "x;".repeat(600));
         assert_eq!(
-            BatchReader::new(long.as_bytes(), &options).unwrap_err(),
+            BatchReader::new(Cursor::new(long.as_bytes()), &options).unwrap_err(),
             FileError::HeaderTooLong { max: 100 }
         );
     }
 
     #[test]
     fn an_unclosed_quote_stops_at_the_row_limit() {
-        let options = BatchOptions {
-            limits: BatchLimits {
-                max_row_bytes: 1000,
-                ..BatchLimits::default()
-            },
-            ..BatchOptions::default()
+        let limits = BatchLimits {
+            max_row_bytes: 1000,
+            ..BatchLimits::default()
         };
         let start = format!("{HEADER}\nA;x\n\"B;x\n");
-        // An endless file: only the guard can stop it.
+        // An endless file, read as it comes: only the guard can stop it.
         let endless = start.as_bytes().chain(io::repeat(b'x'));
-        let mut reader = BatchReader::new(endless, &options).unwrap();
+        let mut reader = BatchReader::in_encoding(endless, Encoding::Utf8, limits).unwrap();
         assert_eq!(reader.next().unwrap().unwrap().get(Column::Nom), "A");
+        let error = reader.next().unwrap().unwrap_err();
         assert_eq!(
-            reader.next().unwrap().unwrap_err(),
-            FileError::RowTooLong { row: 3, max: 1000 }
+            error,
+            FileError::RowTooLong {
+                row: 3,
+                max: 1000,
+                open_quote: Some("A".into())
+            }
+        );
+        assert!(
+            error
+                .to_string()
+                .ends_with("is the quotation mark that opens its value in column A left open?"),
+            "{error}"
         );
         assert!(reader.next().is_none());
+    }
+
+    #[test]
+    fn a_quote_left_open_is_a_file_error_before_any_row_is_read() {
+        // In the last row, the parser would read it to the end of the file as
+        // one value, then the row numbers went wrong; in a row before, the
+        // rest of the file is one value, longer than a row may be.
+        let long_tail = format!("{HEADER}\nA;x\nB;\"x\nC;x\n{}", "D;y\n".repeat(6000));
+        for (text, expected) in [
+            (
+                format!("{HEADER}\nA;x\nB;\"x"),
+                FileError::UnclosedQuote {
+                    row: 3,
+                    column: "B".into(),
+                },
+            ),
+            (
+                format!("{HEADER}\nA;x\n\nB;\"x\nC;x\n"),
+                FileError::UnclosedQuote {
+                    row: 4,
+                    column: "B".into(),
+                },
+            ),
+            (
+                long_tail,
+                FileError::RowTooLong {
+                    row: 3,
+                    max: BatchLimits::default().max_row_bytes,
+                    open_quote: Some("B".into()),
+                },
+            ),
+        ] {
+            let error = open(text.as_bytes()).unwrap_err();
+            assert_eq!(error, expected, "{text:.80}");
+        }
+        let error = open(format!("{HEADER}\nA;x\nB;\"x").as_bytes()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "row 3, column B: the quotation mark that opens this value is never closed, so the rest of the file would be one value: close it, or remove it"
+        );
     }
 
     #[test]
@@ -516,7 +430,17 @@ mod tests {
             }
         }
         let start = format!("{HEADER}\nA;x\n");
-        let mut reader = BatchReader::new(start.as_bytes().chain(Failing), &options()).unwrap();
+        let error = detect_encoding(start.as_bytes().chain(Failing), &options()).unwrap_err();
+        assert!(
+            matches!(&error, FileError::Io(m) if m.contains("disk on fire")),
+            "{error}"
+        );
+        let mut reader = BatchReader::in_encoding(
+            start.as_bytes().chain(Failing),
+            Encoding::Utf8,
+            BatchLimits::default(),
+        )
+        .unwrap();
         let error = reader
             .find_map(Result::err)
             .expect("the failure is reported");

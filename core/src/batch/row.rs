@@ -135,12 +135,7 @@ struct RowCheck<'a> {
 
 impl RowCheck<'_> {
     fn issue(&self, column: Column, kind: IssueKind, reason: impl Into<String>) -> RowIssue {
-        RowIssue {
-            column: self.header.name(column).to_owned(),
-            value: self.raw.get(column).to_owned(),
-            reason: reason.into(),
-            kind,
-        }
+        RowIssue::new(self.header.name(column), self.raw.get(column), reason, kind)
     }
 
     fn error(&mut self, column: Column, kind: IssueKind, reason: impl Into<String>) {
@@ -398,12 +393,12 @@ pub fn check_row(raw: &RawRow, header: &Header, now: Timestamp) -> CheckedRow {
             let Some(column) = column_of(&issue.field) else {
                 // Every field a row fills has a column; keep anything else
                 // visible rather than lose it.
-                c.errors.push(RowIssue {
-                    column: issue.field,
-                    value: String::new(),
-                    reason: issue.reason,
-                    kind: IssueKind::TextInvalid,
-                });
+                c.errors.push(RowIssue::new(
+                    issue.field,
+                    "",
+                    issue.reason,
+                    IssueKind::TextInvalid,
+                ));
                 continue;
             };
             // The row's own check has already said what is wrong there.
@@ -420,12 +415,12 @@ pub fn check_row(raw: &RawRow, header: &Header, now: Timestamp) -> CheckedRow {
     }
 
     for stray in raw.stray() {
-        c.errors.push(RowIssue {
-            column: stray.column_label(),
-            value: stray.value.clone(),
-            reason: "a value under no column: the header row has no name there".to_owned(),
-            kind: IssueKind::CellWithoutColumn,
-        });
+        c.errors.push(RowIssue::new(
+            stray.column_label(),
+            &stray.value,
+            "a value under no column: the header row has no name there",
+            IssueKind::CellWithoutColumn,
+        ));
     }
 
     let member = match person {
@@ -514,7 +509,8 @@ mod tests {
 
     fn check_line(line: &str) -> CheckedRow {
         let text = format!("{HEADER}\n{line}\n");
-        let mut reader = BatchReader::new(text.as_bytes(), &BatchOptions::default()).unwrap();
+        let mut reader =
+            BatchReader::new(std::io::Cursor::new(text), &BatchOptions::default()).unwrap();
         let raw = reader.next().unwrap().unwrap();
         check_row(&raw, reader.header(), now())
     }

@@ -376,9 +376,10 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Deletes the audit entries older than `before`; returns how many.
     fn purge_audit(&self, before: Timestamp) -> impl Future<Output = StoreResult<u64>> + Send;
 
-    /// The batch of this file: the one already received with the same
-    /// request id or the same SHA-256 from the organisation, else a new one.
-    /// A request id reused for another file is `ALREADY_EXISTS`.
+    /// The organisation's batch of this request id, to resume it; a new one
+    /// for a new request id, even when the same file was sent before (so
+    /// that a file whose rows were rejected can be judged again). A request
+    /// id reused for another file is `ALREADY_EXISTS`.
     fn open_batch(&self, batch: &NewBatch) -> impl Future<Output = StoreResult<Batch>> + Send;
 
     /// Stores households of a batch in one transaction and gives every row's

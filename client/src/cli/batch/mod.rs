@@ -25,7 +25,8 @@ pub(crate) enum BatchCommand {
     Validate(validate::ValidateArgs),
     /// Sends an affiliation file (prefectures): one case per household,
     /// and one result per row in FILE.results.csv. Sending the same file
-    /// again stores nothing twice, and finishes a send that was cut off.
+    /// again stores nothing twice, and finishes a send that was cut off;
+    /// under a new --request-id, every row is judged again.
     Send(send::SendArgs),
     /// Lists the files your organisation sent, newest first.
     List(list::ListArgs),

@@ -1,9 +1,11 @@
 //! `relais batch send FILE`: a prefecture affiliation file sent to the
 //! server row by row, its answers written to a results file as they come.
 //!
-//! The file is read twice and never held whole: once to count its rows,
-//! find its SHA-256 and stop at a file error before anything is sent, then
-//! again to send the rows while the server answers.
+//! The file is read three times and never held whole, and nothing is sent
+//! before the whole file has been read: once to decide its encoding
+//! (`relais_core::batch::detect_encoding`, as `relais batch validate` does)
+//! and find its SHA-256, once to count its rows and stop at any other file
+//! error, then again to send the rows while the server answers.
 
 use std::{
     ffi::OsString,
@@ -14,9 +16,12 @@ use std::{
 };
 
 use clap::Args;
-use relais_client::{RelaisClient, collect_pages, pb};
+use relais_client::{RelaisClient, pb};
 use relais_core::{
-    batch::{BatchOptions, BatchReader, Column, FileError, Header, RawRow},
+    batch::{
+        BatchLimits, BatchOptions, BatchReader, Column, Encoding, FileError, Header, RawRow,
+        detect_encoding,
+    },
     request_id::RequestId,
 };
 use serde::Serialize;
@@ -35,9 +40,6 @@ use crate::cli::{
 /// Rows read ahead of the upload: enough to keep the connection busy, few
 /// enough that memory does not grow with the file.
 const ROWS_AHEAD: usize = 512;
-/// How many of the organisation's batches to look through for one sent
-/// under another request id: a file is sent again soon after, if ever.
-const RECENT_BATCHES: usize = 500;
 
 #[derive(Debug, Args)]
 pub(crate) struct SendArgs {
@@ -49,7 +51,10 @@ pub(crate) struct SendArgs {
     #[arg(long, value_enum)]
     encoding: Option<EncodingArg>,
     /// The batch's request id [default: `file-` and the start of the file's
-    /// SHA-256, the same each time the same file is sent].
+    /// SHA-256, the same each time the same file is sent]. The same request
+    /// id resumes a send; a new one sends the file as a new batch, whose
+    /// rows are all judged again (households already stored come back as
+    /// duplicates of their cases).
     #[arg(long, value_name = "ID", value_parser = request_id)]
     request_id: Option<String>,
     /// Where to write each row's result [default: FILE.results.csv].
@@ -61,10 +66,11 @@ fn request_id(text: &str) -> Result<String, String> {
     RequestId::parse(text).map(|id| id.as_str().to_owned())
 }
 
-/// What the first reading found.
+/// What the readings before the send found.
 #[derive(Debug)]
 struct Scan {
     sha256: String,
+    encoding: Encoding,
     rows: u64,
     header: Header,
     separator: char,
@@ -93,6 +99,9 @@ struct Summary {
     replayed: u64,
     /// Cases created by earlier sends, for the replayed rows.
     replayed_cases: u64,
+    /// `--request-id` was given: resuming the send needs it again.
+    #[serde(skip)]
+    request_id_given: bool,
 }
 
 impl Summary {
@@ -186,13 +195,19 @@ pub(crate) async fn run(ctx: &Context, args: SendArgs) -> Result<(), Failure> {
         sha256: scan.sha256.clone(),
         row_count: i64::try_from(scan.rows).unwrap_or(i64::MAX),
     };
-    let (rows, fed) = feed(args.file.clone(), options, scan.sha256.clone());
+    let (rows, fed) = feed(
+        args.file.clone(),
+        scan.encoding,
+        options.limits,
+        scan.sha256.clone(),
+    );
     let mut summary = Summary {
         file: name.clone(),
         request_id: request_id.clone(),
         sha256: scan.sha256.clone(),
         results_file: results_path.display().to_string(),
         rows: scan.rows,
+        request_id_given: args.request_id.is_some(),
         ..Summary::default()
     };
     let mut progress = Progress::new(scan.rows, quiet);
@@ -241,7 +256,7 @@ pub(crate) async fn run(ctx: &Context, args: SendArgs) -> Result<(), Failure> {
         .with_hint(resend_hint(&summary, kept.as_deref())));
     }
 
-    if let Some(batch) = find_batch(&client, &request_id, &scan.sha256).await {
+    if let Some(batch) = find_batch(&client, &request_id).await {
         summary.batch_id = batch.id;
     }
     ctx.out.response(
@@ -265,6 +280,12 @@ pub(crate) async fn run(ctx: &Context, args: SendArgs) -> Result<(), Failure> {
                 plural(summary.rows, "row was", "rows were"),
                 summary.results_file
             ),
+        )
+        .with_hint(
+            "fix the rows and send the file again; if the file was right and the cause is \
+             fixed elsewhere (a fund now serves the département), send it again with a new \
+             --request-id: its rows are judged again, and households already stored come back \
+             as duplicates of their cases",
         );
         // The summary printed holds it; a second JSON document would make
         // stdout unparsable.
@@ -355,8 +376,13 @@ fn resend_hint(summary: &Summary, kept: Option<&Path>) -> String {
         ),
         _ => String::new(),
     };
+    let same_id = if summary.request_id_given {
+        format!(" with --request-id {}", summary.request_id)
+    } else {
+        String::new()
+    };
     format!(
-        "{answered}send the same file again to finish: rows already stored are answered again, never stored twice"
+        "{answered}send the same file again{same_id} to finish: rows already stored are answered again, never stored twice"
     )
 }
 
@@ -396,34 +422,18 @@ fn human(summary: &Summary) -> String {
     fields.render("")
 }
 
-/// The batch the server filed this send under: by its request id, or, when
-/// the same file came earlier under another request id, by its SHA-256.
-/// Only to name it in the summary: the send is over whatever happens here.
-async fn find_batch(client: &RelaisClient, request_id: &str, sha256: &str) -> Option<pb::Batch> {
-    let by_id = client
+/// The batch the server filed this send under, to name it in the summary:
+/// the send is over whatever happens here.
+async fn find_batch(client: &RelaisClient, request_id: &str) -> Option<pb::Batch> {
+    client
         .get_batch(pb::GetBatchRequest {
             batch_id: request_id.to_owned(),
             page_size: 1,
             page_token: String::new(),
         })
-        .await;
-    match by_id {
-        Ok(found) => found.batch,
-        Err(status) if status.code() == Code::NotFound => {
-            let recent = collect_pages(
-                pb::ListBatchesRequest::default(),
-                RECENT_BATCHES,
-                |request| async {
-                    let page = client.list_batches(request).await?;
-                    Ok((page.batches, page.next_page_token))
-                },
-            )
-            .await
-            .ok()?;
-            recent.into_iter().find(|batch| batch.sha256 == sha256)
-        }
-        Err(_) => None,
-    }
+        .await
+        .ok()
+        .and_then(|found| found.batch)
 }
 
 /// Whether two paths name one file (the second may not exist yet).
@@ -474,11 +484,17 @@ fn file_error(name: &str, error: &FileError) -> Failure {
         .with_hint("nothing was sent: fix the file, then send it again")
 }
 
-/// The first reading: the SHA-256 and the row count, and every file error
-/// found before a single row leaves.
+/// The readings before the send: the encoding, decided from the whole file,
+/// and its SHA-256; then the row count, and every file error found before a
+/// single row leaves.
 fn scan(path: &Path, options: &BatchOptions, name: &str) -> Result<Scan, Failure> {
     let mut hashed = Hashing::new(open(path)?);
-    let mut reader = BatchReader::new(&mut hashed, options).map_err(|e| file_error(name, &e))?;
+    let encoding = detect_encoding(&mut hashed, options).map_err(|e| file_error(name, &e))?;
+    let sha256 = hashed
+        .finish()
+        .map_err(|e| file_error(name, &FileError::Io(e.to_string())))?;
+    let mut reader = BatchReader::in_encoding(open(path)?, encoding, options.limits)
+        .map_err(|e| file_error(name, &e))?;
     let mut rows = 0u64;
     let mut stray: Option<(u64, String)> = None;
     let mut stray_rows = 0u64;
@@ -515,11 +531,9 @@ fn scan(path: &Path, options: &BatchOptions, name: &str) -> Result<Scan, Failure
             format!("{name}: the file has no rows after its header: nothing to send"),
         ));
     }
-    let sha256 = hashed
-        .finish()
-        .map_err(|e| file_error(name, &FileError::Io(e.to_string())))?;
     Ok(Scan {
         sha256,
+        encoding,
         rows,
         header,
         separator,
@@ -532,7 +546,8 @@ fn scan(path: &Path, options: &BatchOptions, name: &str) -> Result<Scan, Failure
 /// waiting for it.
 fn feed(
     path: PathBuf,
-    options: BatchOptions,
+    encoding: Encoding,
+    limits: BatchLimits,
     sha256: String,
 ) -> (
     mpsc::Receiver<pb::AffiliationRow>,
@@ -541,20 +556,22 @@ fn feed(
     let (rows, receiver) = mpsc::channel(ROWS_AHEAD);
     let (outcome, fed) = oneshot::channel();
     thread::spawn(move || {
-        let _ = outcome.send(read_rows(&path, &options, &sha256, &rows));
+        let _ = outcome.send(read_rows(&path, encoding, limits, &sha256, &rows));
     });
     (receiver, fed)
 }
 
 fn read_rows(
     path: &Path,
-    options: &BatchOptions,
+    encoding: Encoding,
+    limits: BatchLimits,
     sha256: &str,
     rows: &mpsc::Sender<pb::AffiliationRow>,
 ) -> Result<(), String> {
     let file = fs::File::open(path).map_err(|e| format!("cannot read it again: {e}"))?;
     let mut hashed = Hashing::new(file);
-    let reader = BatchReader::new(&mut hashed, options).map_err(|e| e.to_string())?;
+    let reader =
+        BatchReader::in_encoding(&mut hashed, encoding, limits).map_err(|e| e.to_string())?;
     for row in reader {
         let row = row.map_err(|e| e.to_string())?;
         if rows.blocking_send(affiliation_row(&row)).is_err() {

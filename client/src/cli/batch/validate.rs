@@ -3,13 +3,14 @@
 //! (`relais_core::batch`), with nothing sent anywhere.
 
 use std::{
-    io::{self, Read},
+    fs::File,
+    io::{self, Read, Seek},
     path::PathBuf,
 };
 
 use clap::Args;
 use jiff::Timestamp;
-use relais_core::batch::{BatchOptions, Encoding, ListedIssue, Report, validate};
+use relais_core::batch::{BatchLimits, BatchOptions, Encoding, ListedIssue, Report, validate};
 use tonic::Code;
 
 use super::{EncodingArg, open, plural};
@@ -25,7 +26,8 @@ const VALUE_WIDTH: usize = 40;
 
 #[derive(Debug, Args)]
 pub(crate) struct ValidateArgs {
-    /// The CSV file, as exported from the spreadsheet; `-` reads stdin.
+    /// The CSV file, as exported from the spreadsheet; `-` reads stdin
+    /// (kept in a temporary file: the file is read twice).
     #[arg(value_name = "FILE")]
     file: PathBuf,
     /// Read the file in this encoding [default: detected, see docs/batch-format.md].
@@ -42,14 +44,14 @@ pub(crate) fn run(out: &Output, args: &ValidateArgs) -> Result<(), Failure> {
     } else {
         args.file.display().to_string()
     };
-    let source: Box<dyn Read> = if args.file.as_os_str() == "-" {
-        Box::new(io::stdin().lock())
-    } else {
-        Box::new(open(&args.file)?)
-    };
     let options = BatchOptions {
         encoding: args.encoding.map(Encoding::from),
         ..BatchOptions::default()
+    };
+    let source = if args.file.as_os_str() == "-" {
+        stdin_aside(&options.limits)?
+    } else {
+        open(&args.file)?
     };
     let report = validate(source, &options, Timestamp::now(), args.max_errors);
 
@@ -96,6 +98,33 @@ pub(crate) fn run(out: &Output, args: &ValidateArgs) -> Result<(), Failure> {
         Some(failure) => Err(failure),
         None => Ok(()),
     }
+}
+
+/// Stdin copied to a temporary file, deleted when closed: the encoding is
+/// decided from the whole file before its rows are read, so it is read
+/// twice. Stdin may never end: the copy stops at the size of a file of
+/// `max_rows` full rows.
+fn stdin_aside(limits: &BatchLimits) -> Result<File, Failure> {
+    let failed = |e: io::Error| {
+        Failure::local(
+            Code::Unavailable,
+            format!("cannot keep stdin in a temporary file: {e}"),
+        )
+    };
+    let max = (limits.max_rows + 1).saturating_mul(limits.max_row_bytes as u64);
+    let mut file = tempfile::tempfile().map_err(failed)?;
+    let copied = io::copy(&mut io::stdin().lock().take(max + 1), &mut file).map_err(failed)?;
+    if copied > max {
+        return Err(Failure::local(
+            Code::InvalidArgument,
+            format!(
+                "stdin holds more than {max} bytes, more than a file of {} rows may (max_rows): split it",
+                limits.max_rows
+            ),
+        ));
+    }
+    file.rewind().map_err(failed)?;
+    Ok(file)
 }
 
 /// The errors listed, one per line as `docs/batch-format.md` shows them:

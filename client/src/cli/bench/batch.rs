@@ -2,6 +2,7 @@
 //! prefecture's desk would send it, timed from each row leaving to its answer.
 
 use std::{
+    io,
     sync::{Arc, Mutex, PoisonError},
     time::{Duration, Instant},
 };
@@ -39,8 +40,11 @@ pub(super) fn prepare(rows: usize, suffix: &str, random: u64) -> Result<File, Fa
             format!("the generated file does not read: {e}"),
         )
     };
-    let reader = BatchReader::new(generated.text.as_bytes(), &BatchOptions::default())
-        .map_err(|e| invalid(&e))?;
+    let reader = BatchReader::new(
+        io::Cursor::new(generated.text.as_bytes()),
+        &BatchOptions::default(),
+    )
+    .map_err(|e| invalid(&e))?;
     let rows = reader
         .map(|row| row.map(|row| affiliation_row(&row)))
         .collect::<Result<Vec<_>, _>>()

@@ -1,6 +1,6 @@
 //! Batches of affiliation rows: the batch, its rows' results, and the cases
 //! of its households, stored together so that a send cut off anywhere can be
-//! resumed by sending the file again.
+//! resumed by sending the file again under the same request id.
 
 use std::collections::HashMap;
 
@@ -98,9 +98,8 @@ pub(super) async fn open_batch(conn: &mut SqliteConnection, new: &NewBatch) -> S
         }
         return Ok(batch);
     }
-    if let Some(batch) = fetch_one(conn, "b.sha256 = ?", organisation, new.sha256.to_vec()).await? {
-        return Ok(batch);
-    }
+    // Another request id is another batch, even for a file already sent:
+    // its rows are judged again (see `migrations/sqlite/0006_batch_resend.sql`).
     sqlx::query(
         "INSERT INTO batches (id, organisation_id, uploaded_by, request_id, file_name, sha256, \
          declared_rows, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
