@@ -30,7 +30,7 @@ use relais_server::{
     // Rows stored per transaction in the baseline, as the server does.
     batch::{CHUNK_ROWS, HouseholdSubmitter},
     events::EventBus,
-    store::{NewBatch, SqliteStore, Store},
+    store::{NewBatch, SqliteStore, prelude::*},
 };
 use sqlx::{
     ConnectOptions as _, SqliteConnection,

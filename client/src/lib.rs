@@ -93,7 +93,10 @@ impl fmt::Debug for ConnectOptions {
     }
 }
 
-/// When and how often to retry a call that failed with UNAVAILABLE.
+/// When and how often to retry a call that failed with UNAVAILABLE (the
+/// server or its database cannot be reached) or ABORTED (the change collided
+/// with a concurrent one and was not made). Every call carries the same
+/// request id each time, so a retry never does anything twice.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included.
@@ -354,8 +357,8 @@ impl RelaisClient {
         self
     }
 
-    /// Runs a unary call, retrying on UNAVAILABLE with the same message (and
-    /// so the same request id).
+    /// Runs a unary call, retrying on UNAVAILABLE and ABORTED with the same
+    /// message (and so the same request id).
     async fn call<C, M, R, F, Fut>(&self, client: &C, message: M, rpc: F) -> Result<R, Status>
     where
         C: Clone,
@@ -392,7 +395,8 @@ impl RelaisClient {
             match rpc(client.clone(), request).await {
                 Ok(response) => return Ok(response),
                 Err(status)
-                    if status.code() == Code::Unavailable && attempt < self.retry.attempts =>
+                    if matches!(status.code(), Code::Unavailable | Code::Aborted)
+                        && attempt < self.retry.attempts =>
                 {
                     tokio::time::sleep(self.retry.delay(attempt)).await;
                     attempt += 1;

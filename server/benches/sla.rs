@@ -25,7 +25,7 @@ use relais_server::{
     auth::token,
     events::EventBus,
     sla::Sweeper,
-    store::{CaseScope, ReportQuery, SqliteStore, Store, Submission},
+    store::{CaseScope, ReportQuery, SqliteStore, Submission, prelude::*},
 };
 
 const SEED_BATCH: usize = 5_000;

@@ -9,7 +9,7 @@
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use crate::store::{AuditEntry, Store};
+use crate::store::{AuditEntry, AuditStore};
 
 /// Entries queued before recorders wait for the writer.
 const QUEUE: usize = 16_384;
@@ -39,7 +39,7 @@ impl std::fmt::Debug for Item {
 impl AuditLog {
     /// Starts the writer; it drains the queue and stops once `stop` is
     /// cancelled and every recorder has gone.
-    pub fn start<S: Store>(
+    pub fn start<S: AuditStore>(
         store: S,
         stop: CancellationToken,
     ) -> (AuditLog, tokio::task::JoinHandle<()>) {
@@ -68,7 +68,11 @@ impl AuditLog {
     }
 }
 
-async fn write<S: Store>(store: S, mut receiver: mpsc::Receiver<Item>, stop: CancellationToken) {
+async fn write<S: AuditStore>(
+    store: S,
+    mut receiver: mpsc::Receiver<Item>,
+    stop: CancellationToken,
+) {
     let mut batch = Vec::new();
     let mut flushes = Vec::new();
     loop {
@@ -110,7 +114,7 @@ const PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(24 * 
 
 /// Deletes the entries older than `retention_days` at start-up and then
 /// once a day, until `stop`.
-pub async fn purge_expired<S: Store>(
+pub async fn purge_expired<S: AuditStore>(
     store: S,
     clock: std::sync::Arc<dyn relais_core::clock::Clock>,
     retention_days: u32,

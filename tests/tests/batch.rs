@@ -593,7 +593,7 @@ async fn migration_0006_keeps_every_batch_and_row_and_lets_a_file_be_sent_again(
     };
     use relais_server::{
         events::EventBus,
-        store::{BatchRowStatus, NewBatch, PageRequest, SqliteStore, Store, StoreError},
+        store::{BatchRowStatus, NewBatch, PageRequest, SqliteStore, StoreError, prelude::*},
     };
     use sqlx::{Connection as _, sqlite::SqliteConnectOptions};
 

@@ -53,16 +53,27 @@ fn domain_status(error: Error) -> Status {
 /// Logs the whole cause chain under an incident id and tells the client only
 /// the id: causes may hold SQL, paths or data that are not the client's business.
 fn internal_status(error: &StoreError) -> Status {
-    if let StoreError::Database(sqlx::Error::PoolTimedOut) = error {
-        return Status::unavailable("the service is busy; retry shortly");
-    }
-    let incident = uuid::Uuid::now_v7();
     let mut causes = Vec::new();
     let mut source = error.source();
     while let Some(cause) = source {
         causes.push(cause.to_string());
         source = cause.source();
     }
+    match error {
+        // Worth retrying: the client library does, with the same request id.
+        StoreError::Unavailable(_) => {
+            tracing::warn!(error = %error, causes = ?causes, "database unavailable");
+            return Status::unavailable("the service cannot reach its database; retry shortly");
+        }
+        StoreError::Conflict(_) => {
+            tracing::info!(error = %error, causes = ?causes, "transaction conflict");
+            return Status::aborted(
+                "the change collided with a concurrent one and was not made; retry it",
+            );
+        }
+        _ => {}
+    }
+    let incident = uuid::Uuid::now_v7();
     tracing::error!(%incident, error = %error, causes = ?causes, "request failed");
     Status::internal(format!(
         "internal error (incident {incident}); the operators can look it up"
@@ -129,6 +140,11 @@ mod tests {
                 .retry_delay,
             Some(wait)
         );
+        let unavailable =
+            Status::from(ApiError::Store(StoreError::from(sqlx::Error::PoolTimedOut)));
+        assert_eq!(unavailable.code(), Code::Unavailable);
+        let conflict = Status::from(ApiError::Store(StoreError::Conflict("busy".into())));
+        assert_eq!(conflict.code(), Code::Aborted);
         let internal = Status::from(ApiError::Store(StoreError::Corrupt("secret detail".into())));
         assert_eq!(internal.code(), Code::Internal);
         assert!(!internal.message().contains("secret detail"));

@@ -18,7 +18,7 @@ use tonic::Request;
 use self::limits::Limits;
 use crate::{
     config::TokensConfig,
-    store::{Credential, CredentialOwner, Store, StoreError},
+    store::{Credential, CredentialOwner, CredentialStore, StoreError},
     tls::ClientCertificates,
 };
 
@@ -149,7 +149,7 @@ pub struct Authenticator<S> {
     pub limits: Arc<Limits>,
 }
 
-impl<S: Store> Authenticator<S> {
+impl<S: CredentialStore> Authenticator<S> {
     pub async fn authenticate<T>(
         &self,
         request: &Request<T>,

@@ -12,7 +12,7 @@ use std::{sync::Arc, time::Duration};
 use relais_core::clock::Clock;
 use tokio_util::sync::CancellationToken;
 
-use crate::store::{Store, StoreResult};
+use crate::store::{SlaStore, StoreResult};
 
 /// Cases handled per transaction.
 const BATCH: u32 = 500;
@@ -24,7 +24,7 @@ pub struct Sweeper<S> {
     interval: Duration,
 }
 
-impl<S: Store> Sweeper<S> {
+impl<S: SlaStore> Sweeper<S> {
     pub fn new(store: S, clock: Arc<dyn Clock>, interval: Duration) -> Self {
         Self {
             store,

@@ -3,6 +3,7 @@
 //! dialect. A method that returns `Ok` has committed and synced its change.
 
 mod batch;
+mod error;
 mod page;
 mod sqlite;
 
@@ -25,31 +26,9 @@ use relais_core::{
 };
 
 pub use batch::{Batch, BatchCounts, BatchHousehold, BatchRowResult, BatchRowStatus, NewBatch};
+pub use error::{Cause, StoreError, StoreResult};
 pub use page::{Page, PageRequest};
 pub use sqlite::SqliteStore;
-
-/// Why a store operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The domain refused the operation (not found, invalid, illegal transition…).
-    #[error(transparent)]
-    Rejected(#[from] relais_core::Error),
-    #[error("database error")]
-    Database(#[from] sqlx::Error),
-    #[error("database migration failed")]
-    Migration(#[from] sqlx::migrate::MigrateError),
-    /// A stored value no longer reads as the domain expects.
-    #[error("stored data is unreadable: {0}")]
-    Corrupt(String),
-    /// The database's file or directory could not be made.
-    #[error("cannot create {}", path.display())]
-    Create {
-        path: std::path::PathBuf,
-        source: std::io::Error,
-    },
-}
-
-pub type StoreResult<T> = Result<T, StoreError>;
 
 /// A bearer token about to be stored: its identifier, the hash of its
 /// secret, and when it stops working.
@@ -226,59 +205,8 @@ pub struct BootstrapAdmin {
     pub token: NewToken,
 }
 
-/// Storage for organisations, accounts, tokens, cases and their events.
-pub trait Store: Clone + Send + Sync + 'static {
-    /// Creates the first administrator if no administrator exists; `None` when one does.
-    fn bootstrap_admin(
-        &self,
-        admin: &BootstrapAdmin,
-        now: Timestamp,
-    ) -> impl Future<Output = StoreResult<Option<Account>>> + Send;
-
-    /// Idempotent on `request_id`: a retry returns the organisation first created.
-    fn create_organisation(
-        &self,
-        request_id: &RequestId,
-        new: &NewOrganisation,
-        now: Timestamp,
-    ) -> impl Future<Output = StoreResult<Organisation>> + Send;
-
-    fn organisation(
-        &self,
-        id: OrganisationId,
-    ) -> impl Future<Output = StoreResult<Option<Organisation>>> + Send;
-
-    fn list_organisations(
-        &self,
-        filter: &OrganisationFilter,
-        page: &PageRequest,
-    ) -> impl Future<Output = StoreResult<Page<Organisation>>> + Send;
-
-    /// Creates the account with its first token. Idempotent on `request_id`:
-    /// a retry returns the account first created and `false`, storing no token.
-    fn create_account(
-        &self,
-        request_id: &RequestId,
-        new: &NewAccount,
-        token: &NewToken,
-        now: Timestamp,
-    ) -> impl Future<Output = StoreResult<(Account, bool)>> + Send;
-
-    fn account(&self, id: AccountId) -> impl Future<Output = StoreResult<Option<Account>>> + Send;
-
-    fn list_accounts(
-        &self,
-        organisation: Option<OrganisationId>,
-        page: &PageRequest,
-    ) -> impl Future<Output = StoreResult<Page<Account>>> + Send;
-
-    /// Disables the account (its tokens stop working); disabling twice keeps the first instant.
-    fn disable_account(
-        &self,
-        id: AccountId,
-        now: Timestamp,
-    ) -> impl Future<Output = StoreResult<Account>> + Send;
-
+/// Tokens and client certificates, and whom they identify.
+pub trait CredentialStore: Clone + Send + Sync + 'static {
     fn add_token(
         &self,
         account: AccountId,
@@ -305,13 +233,6 @@ pub trait Store: Clone + Send + Sync + 'static {
         id: TokenId,
         now: Timestamp,
     ) -> impl Future<Output = StoreResult<Option<TokenInfo>>> + Send;
-
-    /// Whether the organisation handled the case and transferred it away.
-    fn transferred_from(
-        &self,
-        case: CaseId,
-        organisation: OrganisationId,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
 
     /// Tokens newest first, of one account or of all.
     fn list_tokens(
@@ -362,62 +283,64 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         fingerprint: &[u8; 32],
     ) -> impl Future<Output = StoreResult<CertificateBinding>> + Send;
+}
 
-    /// Appends entries to the audit trail, in one transaction.
-    fn append_audit(&self, entries: &[AuditEntry]) -> impl Future<Output = StoreResult<()>> + Send;
-
-    /// Audit entries, newest first.
-    fn list_audit(
+/// Organisations and their accounts.
+pub trait OrganisationStore: Clone + Send + Sync + 'static {
+    /// Creates the first administrator if no administrator exists; `None` when one does.
+    fn bootstrap_admin(
         &self,
-        filter: &AuditFilter,
-        page: &PageRequest,
-    ) -> impl Future<Output = StoreResult<Page<AuditEntry>>> + Send;
-
-    /// Deletes the audit entries older than `before`; returns how many.
-    fn purge_audit(&self, before: Timestamp) -> impl Future<Output = StoreResult<u64>> + Send;
-
-    /// The organisation's batch of this request id, to resume it; a new one
-    /// for a new request id, even when the same file was sent before (so
-    /// that a file whose rows were rejected can be judged again). A request
-    /// id reused for another file is `ALREADY_EXISTS`.
-    fn open_batch(&self, batch: &NewBatch) -> impl Future<Output = StoreResult<Batch>> + Send;
-
-    /// Stores households of a batch in one transaction and gives every row's
-    /// result: a household already stored (by an earlier send) comes back as
-    /// stored; one about a person the sending organisation already filed is
-    /// a duplicate of that case; the others become cases, or are rejected
-    /// when they cannot be routed. A person another organisation filed is
-    /// not a duplicate (the sender may not learn of it): the new case is
-    /// linked to the other as a possible duplicate, both ways.
-    fn store_batch_households(
-        &self,
-        batch: BatchId,
-        households: Vec<BatchHousehold>,
+        admin: &BootstrapAdmin,
         now: Timestamp,
-    ) -> impl Future<Output = StoreResult<Vec<BatchRowResult>>> + Send;
+    ) -> impl Future<Output = StoreResult<Option<Account>>> + Send;
 
-    /// An organisation's batches, newest first.
-    fn list_batches(
+    /// Idempotent on `request_id`: a retry returns the organisation first created.
+    fn create_organisation(
         &self,
-        organisation: OrganisationId,
+        request_id: &RequestId,
+        new: &NewOrganisation,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Organisation>> + Send;
+
+    fn organisation(
+        &self,
+        id: OrganisationId,
+    ) -> impl Future<Output = StoreResult<Option<Organisation>>> + Send;
+
+    fn list_organisations(
+        &self,
+        filter: &OrganisationFilter,
         page: &PageRequest,
-    ) -> impl Future<Output = StoreResult<Page<Batch>>> + Send;
+    ) -> impl Future<Output = StoreResult<Page<Organisation>>> + Send;
 
-    /// A batch of the organisation, by id or request id.
-    fn batch(
+    /// Creates the account with its first token. Idempotent on `request_id`:
+    /// a retry returns the account first created and `false`, storing no token.
+    fn create_account(
         &self,
-        organisation: OrganisationId,
-        key: &str,
-    ) -> impl Future<Output = StoreResult<Option<Batch>>> + Send;
+        request_id: &RequestId,
+        new: &NewAccount,
+        token: &NewToken,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<(Account, bool)>> + Send;
 
-    /// A batch's row results in row order, after row `after`.
-    fn batch_rows(
+    fn account(&self, id: AccountId) -> impl Future<Output = StoreResult<Option<Account>>> + Send;
+
+    fn list_accounts(
         &self,
-        batch: BatchId,
-        after: u64,
-        limit: u32,
-    ) -> impl Future<Output = StoreResult<Vec<BatchRowResult>>> + Send;
+        organisation: Option<OrganisationId>,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Account>>> + Send;
 
+    /// Disables the account (its tokens stop working); disabling twice keeps the first instant.
+    fn disable_account(
+        &self,
+        id: AccountId,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Account>> + Send;
+}
+
+/// Cases: their submission, changes, conversation and history, and the events watchers follow.
+pub trait CaseStore: Clone + Send + Sync + 'static {
     /// Routes and stores a new case with its first event. Idempotent on the
     /// submitting organisation's `request_id`.
     fn submit_case(
@@ -461,6 +384,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         case: CaseId,
     ) -> impl Future<Output = StoreResult<Vec<PossibleDuplicate>>> + Send;
 
+    /// Whether the organisation handled the case and transferred it away.
+    fn transferred_from(
+        &self,
+        case: CaseId,
+        organisation: OrganisationId,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
     /// Up to `limit` events recorded after `sequence`, across cases, in order.
     fn events_after(
         &self,
@@ -470,7 +400,55 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// The sequence number of the last recorded event (0 when none).
     fn last_event_sequence(&self) -> impl Future<Output = StoreResult<u64>> + Send;
+}
 
+/// Prefecture affiliation files and the results of their rows.
+pub trait BatchStore: Clone + Send + Sync + 'static {
+    /// The organisation's batch of this request id, to resume it; a new one
+    /// for a new request id, even when the same file was sent before (so
+    /// that a file whose rows were rejected can be judged again). A request
+    /// id reused for another file is `ALREADY_EXISTS`.
+    fn open_batch(&self, batch: &NewBatch) -> impl Future<Output = StoreResult<Batch>> + Send;
+
+    /// Stores households of a batch in one transaction and gives every row's
+    /// result: a household already stored (by an earlier send) comes back as
+    /// stored; one about a person the sending organisation already filed is
+    /// a duplicate of that case; the others become cases, or are rejected
+    /// when they cannot be routed. A person another organisation filed is
+    /// not a duplicate (the sender may not learn of it): the new case is
+    /// linked to the other as a possible duplicate, both ways.
+    fn store_batch_households(
+        &self,
+        batch: BatchId,
+        households: Vec<BatchHousehold>,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Vec<BatchRowResult>>> + Send;
+
+    /// An organisation's batches, newest first.
+    fn list_batches(
+        &self,
+        organisation: OrganisationId,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Batch>>> + Send;
+
+    /// A batch of the organisation, by id or request id.
+    fn batch(
+        &self,
+        organisation: OrganisationId,
+        key: &str,
+    ) -> impl Future<Output = StoreResult<Option<Batch>>> + Send;
+
+    /// A batch's row results in row order, after row `after`.
+    fn batch_rows(
+        &self,
+        batch: BatchId,
+        after: u64,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<BatchRowResult>>> + Send;
+}
+
+/// Service levels: policies, funds' calendars, the sweep that raises thresholds, and the figures of reports.
+pub trait SlaStore: Clone + Send + Sync + 'static {
     /// The policies in force for every category: the defaults, or for one fund.
     fn sla_policies(
         &self,
@@ -514,4 +492,42 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         query: &ReportQuery,
     ) -> impl Future<Output = StoreResult<Vec<CaseFigures>>> + Send;
+}
+
+/// The audit trail.
+pub trait AuditStore: Clone + Send + Sync + 'static {
+    /// Appends entries to the audit trail, in one transaction.
+    fn append_audit(&self, entries: &[AuditEntry]) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Audit entries, newest first.
+    fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<AuditEntry>>> + Send;
+
+    /// Deletes the audit entries older than `before`; returns how many.
+    fn purge_audit(&self, before: Timestamp) -> impl Future<Output = StoreResult<u64>> + Send;
+}
+
+/// All of the store: what the API serves from. Each part of the server
+/// that needs less asks for less (the authenticator a [`CredentialStore`],
+/// the sweeper a [`SlaStore`]…).
+pub trait Store:
+    CredentialStore + OrganisationStore + CaseStore + BatchStore + SlaStore + AuditStore
+{
+}
+
+impl<T> Store for T where
+    T: CredentialStore + OrganisationStore + CaseStore + BatchStore + SlaStore + AuditStore
+{
+}
+
+/// Every role trait, for code that holds a concrete store and calls any of
+/// it (tests, benchmarks): `use relais_server::store::prelude::*;`.
+pub mod prelude {
+    pub use super::{
+        AuditStore as _, BatchStore as _, CaseStore as _, CredentialStore as _,
+        OrganisationStore as _, SlaStore as _,
+    };
 }

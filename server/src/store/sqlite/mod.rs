@@ -50,10 +50,11 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use super::{
-    AuditEntry, AuditFilter, Batch, BatchHousehold, BatchRowResult, BootstrapAdmin, CaseFilter,
-    CaseOrder, CaseScope, CertificateBinding, CredentialOwner, NewBatch, NewToken,
-    OrganisationFilter, Page, PageRequest, PolicyEntry, ReportQuery, Store, StoreError,
-    StoreResult, Submission, Submitted, TokenInfo, Updated,
+    AuditEntry, AuditFilter, AuditStore, Batch, BatchHousehold, BatchRowResult, BatchStore,
+    BootstrapAdmin, CaseFilter, CaseOrder, CaseScope, CaseStore, CertificateBinding,
+    CredentialOwner, CredentialStore, NewBatch, NewToken, OrganisationFilter, OrganisationStore,
+    Page, PageRequest, PolicyEntry, ReportQuery, SlaStore, StoreError, StoreResult, Submission,
+    Submitted, TokenInfo, Updated,
     page::{Cursor, paginate},
 };
 use crate::{
@@ -751,7 +752,116 @@ impl SqliteStore {
 
 // ---------------------------------------------------------------- the trait
 
-impl Store for SqliteStore {
+impl CredentialStore for SqliteStore {
+    async fn add_token(
+        &self,
+        account: AccountId,
+        token: &NewToken,
+        now: Timestamp,
+    ) -> StoreResult<TokenInfo> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        if fetch_account(&mut tx, account).await?.is_none() {
+            return Err(not_found(format!("account {account}")));
+        }
+        credentials::insert_token(&mut tx, account, token, now).await?;
+        let info = credentials::fetch_token(&mut tx, token.id, now)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("a token vanished".to_owned()))?;
+        tx.commit().await?;
+        Ok(info)
+    }
+
+    async fn token_owner(
+        &self,
+        secret_hash: &[u8; 32],
+        now: Timestamp,
+    ) -> StoreResult<Option<CredentialOwner>> {
+        let mut conn = self.inner.reader.acquire().await?;
+        credentials::token_owner(&mut conn, secret_hash, now).await
+    }
+
+    async fn certificate_owner(
+        &self,
+        fingerprint: &[u8; 32],
+    ) -> StoreResult<Option<CredentialOwner>> {
+        let mut conn = self.inner.reader.acquire().await?;
+        credentials::certificate_owner(&mut conn, fingerprint).await
+    }
+
+    async fn token(&self, id: TokenId, now: Timestamp) -> StoreResult<Option<TokenInfo>> {
+        let mut conn = self.inner.reader.acquire().await?;
+        credentials::fetch_token(&mut conn, id, now).await
+    }
+
+    async fn list_tokens(
+        &self,
+        account: Option<AccountId>,
+        page: &PageRequest,
+        now: Timestamp,
+    ) -> StoreResult<Page<TokenInfo>> {
+        let mut conn = self.inner.reader.acquire().await?;
+        credentials::list_tokens(&mut conn, account, page, now).await
+    }
+
+    async fn revoke_token(&self, id: TokenId, now: Timestamp) -> StoreResult<TokenInfo> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let info = credentials::revoke_token(&mut tx, id, now).await?;
+        tx.commit().await?;
+        Ok(info)
+    }
+
+    async fn rotate_token(
+        &self,
+        id: TokenId,
+        new: &NewToken,
+        old_expires_at: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<(TokenInfo, TokenInfo)> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let rotated = credentials::rotate_token(&mut tx, id, new, old_expires_at, now).await?;
+        tx.commit().await?;
+        Ok(rotated)
+    }
+
+    async fn touch_token(&self, id: TokenId, now: Timestamp) -> StoreResult<()> {
+        let mut writer = self.inner.writer.lock().await;
+        credentials::touch_token(&mut writer, id, now).await
+    }
+
+    async fn bind_certificate(
+        &self,
+        account: AccountId,
+        fingerprint: &[u8; 32],
+        now: Timestamp,
+    ) -> StoreResult<CertificateBinding> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let binding = credentials::bind_certificate(&mut tx, account, fingerprint, now).await?;
+        tx.commit().await?;
+        Ok(binding)
+    }
+
+    async fn list_certificates(
+        &self,
+        account: Option<AccountId>,
+    ) -> StoreResult<Vec<CertificateBinding>> {
+        let mut conn = self.inner.reader.acquire().await?;
+        credentials::list_certificates(&mut conn, account).await
+    }
+
+    async fn unbind_certificate(&self, fingerprint: &[u8; 32]) -> StoreResult<CertificateBinding> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let binding = credentials::unbind_certificate(&mut tx, fingerprint).await?;
+        tx.commit().await?;
+        Ok(binding)
+    }
+}
+
+impl OrganisationStore for SqliteStore {
     async fn bootstrap_admin(
         &self,
         admin: &BootstrapAdmin,
@@ -919,230 +1029,9 @@ impl Store for SqliteStore {
         tx.commit().await?;
         Ok(account)
     }
+}
 
-    async fn add_token(
-        &self,
-        account: AccountId,
-        token: &NewToken,
-        now: Timestamp,
-    ) -> StoreResult<TokenInfo> {
-        let mut writer = self.inner.writer.lock().await;
-        let mut tx = writer.begin().await?;
-        if fetch_account(&mut tx, account).await?.is_none() {
-            return Err(not_found(format!("account {account}")));
-        }
-        credentials::insert_token(&mut tx, account, token, now).await?;
-        let info = credentials::fetch_token(&mut tx, token.id, now)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("a token vanished".to_owned()))?;
-        tx.commit().await?;
-        Ok(info)
-    }
-
-    async fn token_owner(
-        &self,
-        secret_hash: &[u8; 32],
-        now: Timestamp,
-    ) -> StoreResult<Option<CredentialOwner>> {
-        let mut conn = self.inner.reader.acquire().await?;
-        credentials::token_owner(&mut conn, secret_hash, now).await
-    }
-
-    async fn certificate_owner(
-        &self,
-        fingerprint: &[u8; 32],
-    ) -> StoreResult<Option<CredentialOwner>> {
-        let mut conn = self.inner.reader.acquire().await?;
-        credentials::certificate_owner(&mut conn, fingerprint).await
-    }
-
-    async fn token(&self, id: TokenId, now: Timestamp) -> StoreResult<Option<TokenInfo>> {
-        let mut conn = self.inner.reader.acquire().await?;
-        credentials::fetch_token(&mut conn, id, now).await
-    }
-
-    async fn possible_duplicates(&self, case: CaseId) -> StoreResult<Vec<PossibleDuplicate>> {
-        let mut conn = self.inner.reader.acquire().await?;
-        batch::possible_duplicates(&mut conn, case).await
-    }
-
-    async fn transferred_from(
-        &self,
-        case: CaseId,
-        organisation: OrganisationId,
-    ) -> StoreResult<bool> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM case_events WHERE case_id = ? AND kind = 'transferred' AND from_org_id = ? LIMIT 1",
-        )
-        .bind(case.as_uuid())
-        .bind(organisation.as_uuid())
-        .fetch_optional(&self.inner.reader)
-        .await?;
-        Ok(found.is_some())
-    }
-
-    async fn list_tokens(
-        &self,
-        account: Option<AccountId>,
-        page: &PageRequest,
-        now: Timestamp,
-    ) -> StoreResult<Page<TokenInfo>> {
-        let mut conn = self.inner.reader.acquire().await?;
-        credentials::list_tokens(&mut conn, account, page, now).await
-    }
-
-    async fn revoke_token(&self, id: TokenId, now: Timestamp) -> StoreResult<TokenInfo> {
-        let mut writer = self.inner.writer.lock().await;
-        let mut tx = writer.begin().await?;
-        let info = credentials::revoke_token(&mut tx, id, now).await?;
-        tx.commit().await?;
-        Ok(info)
-    }
-
-    async fn rotate_token(
-        &self,
-        id: TokenId,
-        new: &NewToken,
-        old_expires_at: Timestamp,
-        now: Timestamp,
-    ) -> StoreResult<(TokenInfo, TokenInfo)> {
-        let mut writer = self.inner.writer.lock().await;
-        let mut tx = writer.begin().await?;
-        let rotated = credentials::rotate_token(&mut tx, id, new, old_expires_at, now).await?;
-        tx.commit().await?;
-        Ok(rotated)
-    }
-
-    async fn touch_token(&self, id: TokenId, now: Timestamp) -> StoreResult<()> {
-        let mut writer = self.inner.writer.lock().await;
-        credentials::touch_token(&mut writer, id, now).await
-    }
-
-    async fn bind_certificate(
-        &self,
-        account: AccountId,
-        fingerprint: &[u8; 32],
-        now: Timestamp,
-    ) -> StoreResult<CertificateBinding> {
-        let mut writer = self.inner.writer.lock().await;
-        let mut tx = writer.begin().await?;
-        let binding = credentials::bind_certificate(&mut tx, account, fingerprint, now).await?;
-        tx.commit().await?;
-        Ok(binding)
-    }
-
-    async fn list_certificates(
-        &self,
-        account: Option<AccountId>,
-    ) -> StoreResult<Vec<CertificateBinding>> {
-        let mut conn = self.inner.reader.acquire().await?;
-        credentials::list_certificates(&mut conn, account).await
-    }
-
-    async fn unbind_certificate(&self, fingerprint: &[u8; 32]) -> StoreResult<CertificateBinding> {
-        let mut writer = self.inner.writer.lock().await;
-        let mut tx = writer.begin().await?;
-        let binding = credentials::unbind_certificate(&mut tx, fingerprint).await?;
-        tx.commit().await?;
-        Ok(binding)
-    }
-
-    async fn append_audit(&self, entries: &[AuditEntry]) -> StoreResult<()> {
-        if entries.is_empty() {
-            return Ok(());
-        }
-        let mut writer = self.inner.writer.lock().await;
-        let mut tx = writer.begin().await?;
-        audit::append(&mut tx, entries).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn list_audit(
-        &self,
-        filter: &AuditFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<AuditEntry>> {
-        audit::list(&self.inner.reader, filter, page).await
-    }
-
-    async fn purge_audit(&self, before: Timestamp) -> StoreResult<u64> {
-        let mut writer = self.inner.writer.lock().await;
-        let mut tx = writer.begin().await?;
-        let purged = audit::purge(&mut tx, before).await?;
-        tx.commit().await?;
-        Ok(purged)
-    }
-
-    async fn open_batch(&self, new: &NewBatch) -> StoreResult<Batch> {
-        let mut writer = self.inner.writer.lock().await;
-        let mut tx = writer.begin().await?;
-        let batch = batch::open_batch(&mut tx, new).await?;
-        tx.commit().await?;
-        Ok(batch)
-    }
-
-    async fn store_batch_households(
-        &self,
-        id: BatchId,
-        households: Vec<BatchHousehold>,
-        now: Timestamp,
-    ) -> StoreResult<Vec<BatchRowResult>> {
-        let mut writer = self.inner.writer.lock().await;
-        let mut tx = writer.begin().await?;
-        let (results, events) = batch::store_households(&mut tx, id, households, now).await?;
-        tx.commit().await?;
-        // Still holding the writer: events reach watchers in commit order.
-        for event in events {
-            self.inner.events.publish(event);
-        }
-        Ok(results)
-    }
-
-    async fn list_batches(
-        &self,
-        organisation: OrganisationId,
-        page: &PageRequest,
-    ) -> StoreResult<Page<Batch>> {
-        let cursor = Cursor::decode(&page.token, BATCH_ORDER)?;
-        let limit = page.limit(DEFAULT_DIRECTORY_PAGE);
-        let mut conn = self.inner.reader.acquire().await?;
-        let batches = batch::list_batches(
-            &mut conn,
-            organisation,
-            cursor.map(|cursor| (cursor.key, cursor.id)),
-            limit + 1,
-        )
-        .await?;
-        let rows = batches
-            .into_iter()
-            .map(|batch| {
-                let cursor = Cursor {
-                    order: BATCH_ORDER,
-                    key: micros(batch.created_at),
-                    id: batch.id.as_uuid(),
-                };
-                (cursor, batch)
-            })
-            .collect();
-        Ok(paginate(rows, limit))
-    }
-
-    async fn batch(&self, organisation: OrganisationId, key: &str) -> StoreResult<Option<Batch>> {
-        let mut conn = self.inner.reader.acquire().await?;
-        batch::find_batch(&mut conn, organisation, key).await
-    }
-
-    async fn batch_rows(
-        &self,
-        id: BatchId,
-        after: u64,
-        limit: u32,
-    ) -> StoreResult<Vec<BatchRowResult>> {
-        let mut conn = self.inner.reader.acquire().await?;
-        batch::batch_rows(&mut conn, id, after, limit).await
-    }
-
+impl CaseStore for SqliteStore {
     async fn submit_case(&self, submission: Submission) -> StoreResult<Submitted> {
         let answered = self.inner.waiting.push(submission);
         // Whoever gets the writer stores every submission waiting then. It
@@ -1345,6 +1234,26 @@ impl Store for SqliteStore {
         rows.iter().map(event_from_row).collect()
     }
 
+    async fn possible_duplicates(&self, case: CaseId) -> StoreResult<Vec<PossibleDuplicate>> {
+        let mut conn = self.inner.reader.acquire().await?;
+        batch::possible_duplicates(&mut conn, case).await
+    }
+
+    async fn transferred_from(
+        &self,
+        case: CaseId,
+        organisation: OrganisationId,
+    ) -> StoreResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM case_events WHERE case_id = ? AND kind = 'transferred' AND from_org_id = ? LIMIT 1",
+        )
+        .bind(case.as_uuid())
+        .bind(organisation.as_uuid())
+        .fetch_optional(&self.inner.reader)
+        .await?;
+        Ok(found.is_some())
+    }
+
     async fn events_after(&self, sequence: u64, limit: u32) -> StoreResult<Vec<CaseEvent>> {
         let after = i64::try_from(sequence).unwrap_or(i64::MAX);
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -1363,7 +1272,80 @@ impl Store for SqliteStore {
             .await?;
         Ok(last.and_then(|s| u64::try_from(s).ok()).unwrap_or(0))
     }
+}
 
+impl BatchStore for SqliteStore {
+    async fn open_batch(&self, new: &NewBatch) -> StoreResult<Batch> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let batch = batch::open_batch(&mut tx, new).await?;
+        tx.commit().await?;
+        Ok(batch)
+    }
+
+    async fn store_batch_households(
+        &self,
+        id: BatchId,
+        households: Vec<BatchHousehold>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<BatchRowResult>> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let (results, events) = batch::store_households(&mut tx, id, households, now).await?;
+        tx.commit().await?;
+        // Still holding the writer: events reach watchers in commit order.
+        for event in events {
+            self.inner.events.publish(event);
+        }
+        Ok(results)
+    }
+
+    async fn list_batches(
+        &self,
+        organisation: OrganisationId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Batch>> {
+        let cursor = Cursor::decode(&page.token, BATCH_ORDER)?;
+        let limit = page.limit(DEFAULT_DIRECTORY_PAGE);
+        let mut conn = self.inner.reader.acquire().await?;
+        let batches = batch::list_batches(
+            &mut conn,
+            organisation,
+            cursor.map(|cursor| (cursor.key, cursor.id)),
+            limit + 1,
+        )
+        .await?;
+        let rows = batches
+            .into_iter()
+            .map(|batch| {
+                let cursor = Cursor {
+                    order: BATCH_ORDER,
+                    key: micros(batch.created_at),
+                    id: batch.id.as_uuid(),
+                };
+                (cursor, batch)
+            })
+            .collect();
+        Ok(paginate(rows, limit))
+    }
+
+    async fn batch(&self, organisation: OrganisationId, key: &str) -> StoreResult<Option<Batch>> {
+        let mut conn = self.inner.reader.acquire().await?;
+        batch::find_batch(&mut conn, organisation, key).await
+    }
+
+    async fn batch_rows(
+        &self,
+        id: BatchId,
+        after: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<BatchRowResult>> {
+        let mut conn = self.inner.reader.acquire().await?;
+        batch::batch_rows(&mut conn, id, after, limit).await
+    }
+}
+
+impl SlaStore for SqliteStore {
     async fn sla_policies(
         &self,
         organisation: Option<OrganisationId>,
@@ -1475,6 +1457,35 @@ impl Store for SqliteStore {
 
     async fn report_figures(&self, query: &ReportQuery) -> StoreResult<Vec<CaseFigures>> {
         sla::report_figures(&self.inner.reader, query).await
+    }
+}
+
+impl AuditStore for SqliteStore {
+    async fn append_audit(&self, entries: &[AuditEntry]) -> StoreResult<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        audit::append(&mut tx, entries).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<AuditEntry>> {
+        audit::list(&self.inner.reader, filter, page).await
+    }
+
+    async fn purge_audit(&self, before: Timestamp) -> StoreResult<u64> {
+        let mut writer = self.inner.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let purged = audit::purge(&mut tx, before).await?;
+        tx.commit().await?;
+        Ok(purged)
     }
 }
 
